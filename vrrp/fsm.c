@@ -1,0 +1,802 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vrrp/fsm.c: the pure VRRP state machine: one step function, one set_state(). */
+#include "fsm.h"
+
+#include <errno.h>
+#include <string.h>
+
+/*
+ * Sources: RFC 5798 section 6 (VRRPv3), its successor RFC 9568 (same
+ * section numbers), RFC 3768 section 6 (VRRPv2), /work/shared/RFC-NOTES.md,
+ * and DESIGN.md "Health takeover" for vigil's one deviation. Beyond the
+ * RFC, as keepalived does: a FAULT state, preempt_delay, an advert plus a
+ * gratuitous-ARP burst when a master hears a lower priority.
+ */
+
+/* ================================================================== */
+/* RFC timer formulas: the one place they live                         */
+/* ================================================================== */
+
+uint32_t vrrp_fsm_calc_skew_ms(uint8_t version, uint8_t priority,
+			       uint32_t master_adver_interval_ms)
+{
+	uint64_t inverse = 256u - (uint64_t)priority;
+
+	if (version == 2)
+		/* RFC 3768 6.1: Skew_Time = (256 - Priority) / 256 seconds,
+		 * whatever the interval. In ms so it does not truncate to 0. */
+		return (uint32_t)(inverse * 1000u / 256u);
+	/* RFC 5798 6.1: Skew_Time = ((256 - Priority) * Master_Adver_Interval)
+	 * / 256. The RFC counts centiseconds; we keep the millisecond
+	 * (1 s at priority 100 -> 609 ms, not 600). */
+	return (uint32_t)(inverse * master_adver_interval_ms / 256u);
+}
+
+uint32_t vrrp_fsm_calc_master_down_ms(uint8_t version, uint8_t priority,
+				      uint32_t master_adver_interval_ms)
+{
+	/* RFC 5798 6.1 / RFC 3768 6.1:
+	 * Master_Down_Interval = 3 * Master_Adver_Interval + Skew_Time.
+	 * (v2 passes its local Advertisement_Interval, which must equal the
+	 * master's.) At most 3 * 255 s + 1 s: fits in 32 bits. */
+	return 3u * master_adver_interval_ms +
+	       vrrp_fsm_calc_skew_ms(version, priority, master_adver_interval_ms);
+}
+
+/* ================================================================== */
+/* Names                                                                */
+/* ================================================================== */
+
+const char *vrrp_state_name(enum vrrp_state state)
+{
+	switch (state) {
+	case VRRP_STATE_INIT: return "INIT";
+	case VRRP_STATE_BACKUP: return "BACKUP";
+	case VRRP_STATE_MASTER: return "MASTER";
+	case VRRP_STATE_FAULT: return "FAULT";
+	case VRRP_STATE_COUNT: break;
+	}
+	return "?";
+}
+
+const char *vrrp_fsm_reason_name(enum vrrp_fsm_reason reason)
+{
+	switch (reason) {
+	case VRRP_REASON_NONE: return "none";
+	case VRRP_REASON_STARTUP_OWNER: return "startup-owner";
+	case VRRP_REASON_STARTUP: return "startup";
+	case VRRP_REASON_MASTER_DOWN_TIMER: return "master-down-timer";
+	case VRRP_REASON_PRIORITY_ZERO: return "priority-zero-received";
+	case VRRP_REASON_PREEMPT: return "preempt";
+	case VRRP_REASON_HIGHER_PRIORITY: return "higher-priority-advert";
+	case VRRP_REASON_TIE_BREAK_LOST: return "tie-break-lost";
+	case VRRP_REASON_HEALTH_TAKEOVER: return "health-takeover";
+	case VRRP_REASON_LINK_DOWN: return "link-down";
+	case VRRP_REASON_LINK_UP: return "link-up";
+	case VRRP_REASON_FATAL_CHECK: return "fatal-check";
+	case VRRP_REASON_FATAL_CHECK_CLEARED: return "fatal-check-cleared";
+	case VRRP_REASON_SHUTDOWN: return "shutdown";
+	case VRRP_REASON_COUNT: break;
+	}
+	return "?";
+}
+
+const char *vrrp_fsm_event_name(enum vrrp_fsm_event_type type)
+{
+	switch (type) {
+	case VRRP_EV_STARTUP: return "startup";
+	case VRRP_EV_SHUTDOWN: return "shutdown";
+	case VRRP_EV_TIMER: return "timer";
+	case VRRP_EV_ADVERT: return "advert";
+	case VRRP_EV_PRIORITY: return "priority";
+	case VRRP_EV_LINK_DOWN: return "link-down";
+	case VRRP_EV_LINK_UP: return "link-up";
+	case VRRP_EV_FAULT_SET: return "fault-set";
+	case VRRP_EV_FAULT_CLEAR: return "fault-clear";
+	case VRRP_EV_COUNT: break;
+	}
+	return "?";
+}
+
+const char *vrrp_fsm_action_name(enum vrrp_fsm_action_type type)
+{
+	switch (type) {
+	case VRRP_ACT_SEND_ADVERT: return "send-advert";
+	case VRRP_ACT_ADD_VIPS: return "add-vips";
+	case VRRP_ACT_REMOVE_VIPS: return "remove-vips";
+	case VRRP_ACT_ANNOUNCE: return "announce";
+	case VRRP_ACT_STATE_CHANGED: return "state-changed";
+	case VRRP_ACT_COUNT: break;
+	}
+	return "?";
+}
+
+/* ================================================================== */
+/* Configuration                                                        */
+/* ================================================================== */
+
+int vrrp_fsm_config_check(const struct vrrp_fsm_config *cfg)
+{
+	uint32_t iv;
+
+	if (!cfg)
+		return -EINVAL;
+	iv = cfg->advert_interval_ms;
+	if (cfg->vrid == 0 || cfg->base_priority == 0)
+		return -EINVAL;
+	if (cfg->version == 3) {
+		/* RFC 5798 5.2.7: 12-bit Max Adver Int in centiseconds. */
+		if (iv < 10 || iv > 40950 || iv % 10 != 0)
+			return -EINVAL;
+	} else if (cfg->version == 2) {
+		/* RFC 3768 5.3.7: 8-bit Adver Int in whole seconds. */
+		if (iv < 1000 || iv > 255000 || iv % 1000 != 0)
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool addr_len_ok(size_t len)
+{
+	return len == 0 || len == 4 || len == 16;
+}
+
+int vrrp_fsm_init(struct vrrp_fsm *fsm, const struct vrrp_fsm_config *cfg,
+		  const struct vrrp_fsm_addr *self)
+{
+	if (!fsm || vrrp_fsm_config_check(cfg) != 0)
+		return -EINVAL;
+	if (self && !addr_len_ok(self->len))
+		return -EINVAL;
+	memset(fsm, 0, sizeof(*fsm));
+	fsm->cfg = *cfg;
+	if (self)
+		fsm->self = *self;
+	fsm->state = VRRP_STATE_INIT;
+	fsm->priority = cfg->base_priority;
+	fsm->master_adver_ms = cfg->advert_interval_ms;
+	fsm->mdt_cause = VRRP_REASON_MASTER_DOWN_TIMER;
+	fsm->last_reason = VRRP_REASON_NONE;
+	return 0;
+}
+
+int vrrp_fsm_set_self(struct vrrp_fsm *fsm, const uint8_t *bytes, size_t len)
+{
+	if (!addr_len_ok(len) || (len && !bytes))
+		return -EINVAL;
+	memset(&fsm->self, 0, sizeof(fsm->self));
+	fsm->self.len = (uint8_t)len;
+	if (len)
+		memcpy(fsm->self.bytes, bytes, len);
+	return 0;
+}
+
+/* ================================================================== */
+/* Small helpers                                                        */
+/* ================================================================== */
+
+static bool is_owner(const struct vrrp_fsm *fsm)
+{
+	return fsm->cfg.base_priority == VRRP_PRIO_OWNER;
+}
+
+static uint32_t skew_ms(const struct vrrp_fsm *fsm)
+{
+	return vrrp_fsm_calc_skew_ms(fsm->cfg.version, fsm->priority,
+				     fsm->master_adver_ms);
+}
+
+static uint32_t master_down_ms(const struct vrrp_fsm *fsm)
+{
+	return vrrp_fsm_calc_master_down_ms(fsm->cfg.version, fsm->priority,
+					    fsm->master_adver_ms);
+}
+
+/* v3 learns the master's interval (RFC 5798 6.4.2, RFC 9568 6.4.2 also
+ * recomputes Skew_Time, which skew_ms() does on every use). v2 keeps the
+ * local one: RFC 3768 7.1 drops adverts whose interval differs. */
+static void learn_interval(struct vrrp_fsm *fsm, uint32_t interval_ms)
+{
+	if (fsm->cfg.version == 3 && interval_ms > 0)
+		fsm->master_adver_ms = interval_ms;
+}
+
+static void push(struct vrrp_fsm_actions *out, const struct vrrp_fsm_action *a)
+{
+	/* VRRP_FSM_MAX_ACTIONS is twice the largest step; never reached. */
+	if (out->count < VRRP_FSM_MAX_ACTIONS)
+		out->list[out->count++] = *a;
+}
+
+static void push_simple(struct vrrp_fsm_actions *out, enum vrrp_fsm_action_type type)
+{
+	struct vrrp_fsm_action a = { .type = type };
+
+	push(out, &a);
+}
+
+static void push_advert(struct vrrp_fsm_actions *out, uint8_t priority)
+{
+	struct vrrp_fsm_action a = { .type = VRRP_ACT_SEND_ADVERT,
+				     .advert_priority = priority };
+
+	push(out, &a);
+}
+
+static void arm(struct vrrp_fsm *fsm, uint64_t deadline_ms)
+{
+	fsm->deadline_ms = deadline_ms;
+	fsm->timer_armed = true;
+}
+
+/* Move the timer earlier, never later. */
+static void arm_no_later(struct vrrp_fsm *fsm, uint64_t deadline_ms)
+{
+	if (!fsm->timer_armed || deadline_ms < fsm->deadline_ms)
+		arm(fsm, deadline_ms);
+}
+
+static void disarm(struct vrrp_fsm *fsm)
+{
+	fsm->timer_armed = false;
+	fsm->deadline_ms = 0;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* Keep lower-priority masters acceptable until @until_ms (never shortens). */
+static void hold_preempt_until(struct vrrp_fsm *fsm, uint64_t until_ms)
+{
+	fsm->no_preempt_until_ms = max_u64(fsm->no_preempt_until_ms, until_ms);
+}
+
+/* RFC 9568 6.4.3: compare primary addresses "as unsigned integers in
+ * network byte order". Returns >0 if @a is greater than @b. An address of
+ * another family (length) compares by length; an unknown one (len 0) is
+ * the smallest, so a node that does not know its address yields. */
+static int addr_cmp(const struct vrrp_fsm_addr *a, const struct vrrp_fsm_addr *b)
+{
+	if (a->len != b->len)
+		return a->len > b->len ? 1 : -1;
+	return memcmp(a->bytes, b->bytes, a->len);
+}
+
+static bool is_self(const struct vrrp_fsm *fsm, const struct vrrp_fsm_addr *src)
+{
+	return fsm->self.len != 0 && addr_cmp(&fsm->self, src) == 0;
+}
+
+static enum vrrp_fsm_reason fault_reason(unsigned faults)
+{
+	return (faults & VRRP_FAULT_LINK) ? VRRP_REASON_LINK_DOWN
+					  : VRRP_REASON_FATAL_CHECK;
+}
+
+/* ================================================================== */
+/* set_state: every transition goes through here                       */
+/* ================================================================== */
+
+/*
+ * Carry out the exit actions of the old state and the entry actions of the
+ * new one, record why, count it, and append STATE_CHANGED last so that the
+ * caller runs notify after the VIPs changed. Callers set what the entry
+ * depends on first (e.g. a learned Master_Adver_Interval before BACKUP).
+ */
+static void set_state(struct vrrp_fsm *fsm, enum vrrp_state to,
+		      enum vrrp_fsm_reason reason, uint64_t now_ms,
+		      struct vrrp_fsm_actions *out)
+{
+	enum vrrp_state from = fsm->state;
+	struct vrrp_fsm_action change = { .type = VRRP_ACT_STATE_CHANGED };
+
+	if (to == from)
+		return;
+
+	/*
+	 * PROMOTION GATE (future, DESIGN.md "Data safety"): a transition to
+	 * MASTER is the one to hold back (relay log not applied yet, not the
+	 * freshest server). The hook goes here, before any action is emitted:
+	 * if the gate says "not yet", stay in BACKUP with a short re-check
+	 * timer instead of promoting. Not implemented.
+	 */
+
+	/* Exit actions. */
+	if (from == VRRP_STATE_MASTER) {
+		/* RFC 5798 6.4.3: on shutdown send an advert with priority 0
+		 * so the backups take over after Skew_Time; keepalived does the
+		 * same on entering FAULT. Pre-empted (-> BACKUP): no advert. */
+		if (to != VRRP_STATE_BACKUP)
+			push_advert(out, 0);
+		push_simple(out, VRRP_ACT_REMOVE_VIPS);
+	}
+	disarm(fsm);
+
+	/* Entry actions. */
+	switch (to) {
+	case VRRP_STATE_MASTER:
+		/* RFC 5798 6.4.1 / 6.4.2: send an advert, broadcast
+		 * gratuitous ARP (here: add the VIPs, then announce them), arm
+		 * Adver_Timer with our Advertisement_Interval. */
+		push_advert(out, fsm->priority);
+		push_simple(out, VRRP_ACT_ADD_VIPS);
+		push_simple(out, VRRP_ACT_ANNOUNCE);
+		arm(fsm, now_ms + fsm->cfg.advert_interval_ms);
+		fsm->master.known = false;  /* we are the master now */
+		break;
+	case VRRP_STATE_BACKUP:
+		/* RFC 5798 6.4.1 / 6.4.3: Master_Down_Timer =
+		 * Master_Down_Interval. */
+		arm(fsm, now_ms + master_down_ms(fsm));
+		fsm->mdt_cause = VRRP_REASON_MASTER_DOWN_TIMER;
+		break;
+	case VRRP_STATE_INIT:
+	case VRRP_STATE_FAULT:
+	case VRRP_STATE_COUNT:
+		break;  /* no timers: nothing to send, nothing to wait for */
+	}
+
+	fsm->state = to;
+	fsm->last_reason = reason;
+	fsm->last_change_ms = now_ms;
+	fsm->counters.transitions++;
+	if ((unsigned)reason < VRRP_REASON_COUNT)
+		fsm->counters.by_reason[reason]++;
+
+	change.change.from = from;
+	change.change.to = to;
+	change.change.reason = reason;
+	change.change.priority = fsm->priority;
+	push(out, &change);
+}
+
+/* RFC 5798 6.4.1 Initialize, also used when the last fault clears. */
+static void initialize(struct vrrp_fsm *fsm, enum vrrp_fsm_reason owner_reason,
+		       enum vrrp_fsm_reason reason, uint64_t now_ms,
+		       struct vrrp_fsm_actions *out)
+{
+	/* keepalived's preempt_delay: no preemption this long after start
+	 * (or after leaving FAULT), so a node whose database just came up
+	 * does not grab the VIP before it has heard the group. */
+	if (fsm->cfg.preempt_delay_ms)
+		hold_preempt_until(fsm, now_ms + fsm->cfg.preempt_delay_ms);
+
+	if (is_owner(fsm)) {
+		set_state(fsm, VRRP_STATE_MASTER, owner_reason, now_ms, out);
+		return;
+	}
+	/* RFC 5798 6.4.1: Master_Adver_Interval = Advertisement_Interval. */
+	fsm->master_adver_ms = fsm->cfg.advert_interval_ms;
+	set_state(fsm, VRRP_STATE_BACKUP, reason, now_ms, out);
+}
+
+/* ================================================================== */
+/* Backup                                                               */
+/* ================================================================== */
+
+enum lower_verdict {
+	LOWER_ACCEPT,    /* treat as an acceptable master: reset the timer */
+	LOWER_DISCARD,   /* RFC 5798 6.4.2 preempt: ignore, let the timer run out */
+	LOWER_TAKEOVER,  /* health takeover: Master_Down_Timer = Skew_Time */
+};
+
+/* What a BACKUP does with a master advertising @master_prio, below ours. */
+static enum lower_verdict judge_lower(const struct vrrp_fsm *fsm,
+				      uint8_t master_prio, uint64_t now_ms)
+{
+	const struct vrrp_fsm_config *cfg = &fsm->cfg;
+
+	/* preempt_delay window, and the hold-down after losing MASTER
+	 * (DESIGN.md "Health takeover", third point): accept the master. */
+	if (now_ms < fsm->no_preempt_until_ms)
+		return LOWER_ACCEPT;
+	/* RFC 5798 6.4.2: with Preempt_Mode false, any master is accepted;
+	 * with it true, a lower advert is discarded. */
+	if (!cfg->health_takeover)
+		return cfg->preempt ? LOWER_DISCARD : LOWER_ACCEPT;
+	/* DESIGN.md "Health takeover" (deviation from RFC 5798 6.4.2): the
+	 * backup knows it is healthier; with preempt on it takes over after
+	 * Skew_Time; with preempt off only from a master below resign_below
+	 * while it is not below it itself. */
+	if (cfg->preempt)
+		return LOWER_TAKEOVER;
+	if (cfg->resign_below && master_prio < cfg->resign_below &&
+	    fsm->priority >= cfg->resign_below)
+		return LOWER_TAKEOVER;
+	return LOWER_ACCEPT;
+}
+
+static void backup_accept(struct vrrp_fsm *fsm, uint32_t interval_ms,
+			  uint64_t now_ms)
+{
+	/* RFC 5798 6.4.2: set Master_Adver_Interval to the advert's
+	 * interval, recompute Skew_Time and Master_Down_Interval, reset the
+	 * Master_Down_Timer to Master_Down_Interval. This also cancels a
+	 * pending health takeover: the master recovered, or a better backup
+	 * already took over. */
+	learn_interval(fsm, interval_ms);
+	if (fsm->mdt_cause == VRRP_REASON_HEALTH_TAKEOVER)
+		fsm->counters.takeovers_cancelled++;
+	arm(fsm, now_ms + master_down_ms(fsm));
+	fsm->mdt_cause = VRRP_REASON_MASTER_DOWN_TIMER;
+}
+
+static void backup_arm_takeover(struct vrrp_fsm *fsm, uint64_t now_ms)
+{
+	/* DESIGN.md "Health takeover": Master_Down_Timer = Skew_Time, never
+	 * later than it already is. Skew_Time is shorter the healthier we
+	 * are, so among several backups the best fires first; its adverts
+	 * then reset the others' timers. */
+	arm_no_later(fsm, now_ms + skew_ms(fsm));
+	if (fsm->mdt_cause != VRRP_REASON_HEALTH_TAKEOVER)
+		fsm->counters.takeovers_armed++;
+	fsm->mdt_cause = VRRP_REASON_HEALTH_TAKEOVER;
+}
+
+static void backup_rx(struct vrrp_fsm *fsm, const struct vrrp_fsm_advert *adv,
+		      uint64_t now_ms)
+{
+	enum lower_verdict verdict;
+
+	if (adv->priority == 0) {
+		/* RFC 5798 6.4.2: the master is leaving: set the
+		 * Master_Down_Timer to Skew_Time (no later than it is already
+		 * set: a sooner expiry would only be delayed). */
+		arm_no_later(fsm, now_ms + skew_ms(fsm));
+		fsm->mdt_cause = VRRP_REASON_PRIORITY_ZERO;
+		return;
+	}
+	verdict = adv->priority >= fsm->priority
+			  ? LOWER_ACCEPT
+			  : judge_lower(fsm, adv->priority, now_ms);
+	switch (verdict) {
+	case LOWER_ACCEPT:
+		backup_accept(fsm, adv->interval_ms, now_ms);
+		break;
+	case LOWER_DISCARD:
+		/* RFC 5798 6.4.2: discard; when the running timer runs out we
+		 * preempt, and say so. */
+		if (fsm->mdt_cause == VRRP_REASON_MASTER_DOWN_TIMER)
+			fsm->mdt_cause = VRRP_REASON_PREEMPT;
+		break;
+	case LOWER_TAKEOVER:
+		backup_arm_takeover(fsm, now_ms);
+		break;
+	}
+}
+
+/*
+ * Our effective priority changed while BACKUP. Skew_Time and
+ * Master_Down_Interval are recomputed from it when next armed; the running
+ * timer is kept, except for a health takeover, whose condition is judged
+ * again against the master as last heard: it starts if it now holds (a
+ * recovered backup need not wait for the next advert) and is called off if
+ * it no longer does (we degraded too), falling back to the ordinary
+ * Master_Down_Timer from that last advert.
+ */
+static void backup_priority_changed(struct vrrp_fsm *fsm, uint64_t now_ms)
+{
+	const struct vrrp_fsm_peer *m = &fsm->master;
+	uint64_t deadline;
+
+	if (!fsm->cfg.health_takeover || !m->known ||
+	    m->heard_ms < fsm->last_change_ms || m->priority == 0)
+		return;
+	if (m->priority < fsm->priority &&
+	    judge_lower(fsm, m->priority, now_ms) == LOWER_TAKEOVER) {
+		backup_arm_takeover(fsm, now_ms);
+		return;
+	}
+	if (fsm->mdt_cause != VRRP_REASON_HEALTH_TAKEOVER)
+		return;
+	deadline = max_u64(now_ms, m->heard_ms + master_down_ms(fsm));
+	arm(fsm, deadline);
+	fsm->mdt_cause = VRRP_REASON_MASTER_DOWN_TIMER;
+	fsm->counters.takeovers_cancelled++;
+}
+
+/* ================================================================== */
+/* Master                                                               */
+/* ================================================================== */
+
+static void master_send_advert(struct vrrp_fsm *fsm, uint64_t now_ms,
+			       struct vrrp_fsm_actions *out)
+{
+	push_advert(out, fsm->priority);
+	arm(fsm, now_ms + fsm->cfg.advert_interval_ms);
+}
+
+static void record_master(struct vrrp_fsm *fsm, const struct vrrp_fsm_advert *adv,
+			  uint64_t now_ms)
+{
+	fsm->master.known = true;
+	fsm->master.priority = adv->priority;
+	fsm->master.interval_ms = adv->interval_ms;
+	fsm->master.addr = adv->src;
+	fsm->master.heard_ms = now_ms;
+}
+
+static void master_rx(struct vrrp_fsm *fsm, const struct vrrp_fsm_advert *adv,
+		      uint64_t now_ms, struct vrrp_fsm_actions *out)
+{
+	enum vrrp_fsm_reason reason;
+
+	if (adv->priority == 0) {
+		/* RFC 5798 6.4.3: send an advert at once, reset Adver_Timer. */
+		master_send_advert(fsm, now_ms, out);
+		return;
+	}
+	if (adv->priority > fsm->priority)
+		reason = VRRP_REASON_HIGHER_PRIORITY;
+	else if (adv->priority == fsm->priority &&
+		 addr_cmp(&adv->src, &fsm->self) > 0)
+		reason = VRRP_REASON_TIE_BREAK_LOST;  /* RFC 9568 6.4.3 */
+	else
+		reason = VRRP_REASON_NONE;
+
+	if (reason != VRRP_REASON_NONE) {
+		/* RFC 5798 / 9568 6.4.3: cancel Adver_Timer, learn the
+		 * interval, Master_Down_Timer = Master_Down_Interval, BACKUP;
+		 * stop answering for the VIPs. No advert. */
+		learn_interval(fsm, adv->interval_ms);
+		set_state(fsm, VRRP_STATE_BACKUP, reason, now_ms, out);
+		record_master(fsm, adv, now_ms);
+		/* DESIGN.md "Health takeover", hold-down: after losing the VIP
+		 * to a higher priority, do not preempt it back within
+		 * max(preempt_delay, Master_Down_Interval). */
+		if (fsm->cfg.health_takeover &&
+		    reason == VRRP_REASON_HIGHER_PRIORITY)
+			hold_preempt_until(fsm, now_ms +
+				max_u64(fsm->cfg.preempt_delay_ms,
+					master_down_ms(fsm)));
+		return;
+	}
+	/*
+	 * Lower priority (or equal from a smaller address): RFC 5798 6.4.3
+	 * says discard; RFC 9568 6.4.3 adds "send an advert at once" so the
+	 * other side steps down now, and keepalived does the same for v2
+	 * (RFC 3768 6.4.3 discards silently: we follow keepalived, a peer
+	 * that believes it is master is a split brain to heal, whatever the
+	 * version). The ANNOUNCE makes switches relearn the VIPs' MAC, which
+	 * the other master may have taken over meanwhile.
+	 */
+	master_send_advert(fsm, now_ms, out);
+	push_simple(out, VRRP_ACT_ANNOUNCE);
+}
+
+/* ================================================================== */
+/* Events                                                               */
+/* ================================================================== */
+
+static void on_startup(struct vrrp_fsm *fsm, uint64_t now_ms,
+		       struct vrrp_fsm_actions *out)
+{
+	if (fsm->state != VRRP_STATE_INIT)
+		return;
+	if (fsm->faults) {
+		/* A link already down, or a fatal check already failing. */
+		set_state(fsm, VRRP_STATE_FAULT, fault_reason(fsm->faults),
+			  now_ms, out);
+		return;
+	}
+	initialize(fsm, VRRP_REASON_STARTUP_OWNER, VRRP_REASON_STARTUP,
+		   now_ms, out);
+}
+
+static void on_timer(struct vrrp_fsm *fsm, uint64_t now_ms,
+		     struct vrrp_fsm_actions *out)
+{
+	/* An early or stale wakeup changes nothing. */
+	if (!fsm->timer_armed || now_ms < fsm->deadline_ms)
+		return;
+	switch (fsm->state) {
+	case VRRP_STATE_MASTER:
+		/* RFC 5798 6.4.3: Adver_Timer fires: send an advert, reset
+		 * the timer. Re-armed from now, not from the deadline, so a
+		 * late wakeup does not cause a burst. */
+		master_send_advert(fsm, now_ms, out);
+		break;
+	case VRRP_STATE_BACKUP:
+		/* RFC 5798 6.4.2: Master_Down_Timer fires: become MASTER as
+		 * in 6.4.1 (set_state() sends, adds, announces, arms). */
+		set_state(fsm, VRRP_STATE_MASTER, fsm->mdt_cause, now_ms, out);
+		break;
+	case VRRP_STATE_INIT:
+	case VRRP_STATE_FAULT:
+	case VRRP_STATE_COUNT:
+		disarm(fsm);
+		break;
+	}
+}
+
+static void on_advert(struct vrrp_fsm *fsm, const struct vrrp_fsm_advert *adv,
+		      uint64_t now_ms, struct vrrp_fsm_actions *out)
+{
+	/* Our own advert looped back: answering it would be an advert storm. */
+	if (is_self(fsm, &adv->src)) {
+		fsm->counters.own_adverts_ignored++;
+		return;
+	}
+	switch (fsm->state) {
+	case VRRP_STATE_MASTER:
+		master_rx(fsm, adv, now_ms, out);  /* records it if we yield */
+		break;
+	case VRRP_STATE_BACKUP:
+		record_master(fsm, adv, now_ms);
+		backup_rx(fsm, adv, now_ms);
+		break;
+	case VRRP_STATE_INIT:
+	case VRRP_STATE_FAULT:
+	case VRRP_STATE_COUNT:
+		record_master(fsm, adv, now_ms);  /* for status only */
+		break;
+	}
+}
+
+static void on_priority(struct vrrp_fsm *fsm, uint8_t priority, uint64_t now_ms,
+			struct vrrp_fsm_actions *out)
+{
+	/* RFC 5798 6.1 / DESIGN.md scoring: the owner's 255 never changes. */
+	if (is_owner(fsm))
+		return;
+	/* 0 and 255 are not effective priorities (RFC 5798 5.2.4). */
+	if (priority < 1)
+		priority = 1;
+	if (priority > 254)
+		priority = 254;
+	if (priority == fsm->priority)
+		return;
+	fsm->priority = priority;
+	switch (fsm->state) {
+	case VRRP_STATE_MASTER:
+		/* DESIGN.md "Health takeover": every change of effective
+		 * priority is advertised at once (down and up), so backups
+		 * judge the master by its current health. Done whatever
+		 * health_takeover says: an extra advert is harmless to RFC
+		 * peers and makes their preemption timely too. */
+		master_send_advert(fsm, now_ms, out);
+		break;
+	case VRRP_STATE_BACKUP:
+		backup_priority_changed(fsm, now_ms);
+		break;
+	case VRRP_STATE_INIT:
+	case VRRP_STATE_FAULT:
+	case VRRP_STATE_COUNT:
+		break;  /* used when the instance starts or leaves FAULT */
+	}
+}
+
+static void on_fault_set(struct vrrp_fsm *fsm, unsigned flag,
+			 enum vrrp_fsm_reason reason, uint64_t now_ms,
+			 struct vrrp_fsm_actions *out)
+{
+	fsm->faults |= flag;
+	/* Not in the RFC, keepalived's FAULT: a MASTER sends priority 0 and
+	 * drops its VIPs (set_state's exit actions); a BACKUP goes quietly. */
+	if (fsm->state == VRRP_STATE_MASTER || fsm->state == VRRP_STATE_BACKUP)
+		set_state(fsm, VRRP_STATE_FAULT, reason, now_ms, out);
+}
+
+static void on_fault_clear(struct vrrp_fsm *fsm, unsigned flag,
+			   enum vrrp_fsm_reason reason, uint64_t now_ms,
+			   struct vrrp_fsm_actions *out)
+{
+	fsm->faults &= ~flag;
+	/* Leave FAULT only when every reason is gone, as if starting up. */
+	if (fsm->state == VRRP_STATE_FAULT && fsm->faults == 0)
+		initialize(fsm, reason, reason, now_ms, out);
+}
+
+void vrrp_fsm_step(struct vrrp_fsm *fsm, const struct vrrp_fsm_event *ev,
+		   uint64_t now_ms, struct vrrp_fsm_actions *out)
+{
+	out->count = 0;
+	out->wakeup_ms = 0;
+
+	switch (ev->type) {
+	case VRRP_EV_STARTUP:
+		on_startup(fsm, now_ms, out);
+		break;
+	case VRRP_EV_SHUTDOWN:
+		/* RFC 5798 6.4.2 / 6.4.3 Shutdown: BACKUP cancels its timer,
+		 * MASTER sends priority 0 (set_state's exit actions). */
+		if (fsm->state != VRRP_STATE_INIT)
+			set_state(fsm, VRRP_STATE_INIT, VRRP_REASON_SHUTDOWN,
+				  now_ms, out);
+		break;
+	case VRRP_EV_TIMER:
+		on_timer(fsm, now_ms, out);
+		break;
+	case VRRP_EV_ADVERT:
+		on_advert(fsm, &ev->advert, now_ms, out);
+		break;
+	case VRRP_EV_PRIORITY:
+		on_priority(fsm, ev->priority, now_ms, out);
+		break;
+	case VRRP_EV_LINK_DOWN:
+		on_fault_set(fsm, VRRP_FAULT_LINK, VRRP_REASON_LINK_DOWN,
+			     now_ms, out);
+		break;
+	case VRRP_EV_LINK_UP:
+		on_fault_clear(fsm, VRRP_FAULT_LINK, VRRP_REASON_LINK_UP,
+			       now_ms, out);
+		break;
+	case VRRP_EV_FAULT_SET:
+		on_fault_set(fsm, VRRP_FAULT_CHECK, VRRP_REASON_FATAL_CHECK,
+			     now_ms, out);
+		break;
+	case VRRP_EV_FAULT_CLEAR:
+		on_fault_clear(fsm, VRRP_FAULT_CHECK,
+			       VRRP_REASON_FATAL_CHECK_CLEARED, now_ms, out);
+		break;
+	case VRRP_EV_COUNT:
+		break;
+	}
+	out->wakeup_ms = vrrp_fsm_next_wakeup(fsm);
+}
+
+/* ================================================================== */
+/* Getters                                                              */
+/* ================================================================== */
+
+enum vrrp_state vrrp_fsm_state(const struct vrrp_fsm *fsm)
+{
+	return fsm->state;
+}
+
+uint8_t vrrp_fsm_priority(const struct vrrp_fsm *fsm)
+{
+	return fsm->priority;
+}
+
+unsigned vrrp_fsm_faults(const struct vrrp_fsm *fsm)
+{
+	return fsm->faults;
+}
+
+uint32_t vrrp_fsm_master_adver_interval_ms(const struct vrrp_fsm *fsm)
+{
+	return fsm->master_adver_ms;
+}
+
+uint32_t vrrp_fsm_skew_ms(const struct vrrp_fsm *fsm)
+{
+	return skew_ms(fsm);
+}
+
+uint32_t vrrp_fsm_master_down_interval_ms(const struct vrrp_fsm *fsm)
+{
+	return master_down_ms(fsm);
+}
+
+uint64_t vrrp_fsm_next_wakeup(const struct vrrp_fsm *fsm)
+{
+	if (!fsm->timer_armed)
+		return 0;
+	/* 0 means "none" to the caller: a deadline at time 0 becomes 1. */
+	return fsm->deadline_ms ? fsm->deadline_ms : 1;
+}
+
+const struct vrrp_fsm_peer *vrrp_fsm_master(const struct vrrp_fsm *fsm)
+{
+	return &fsm->master;
+}
+
+const struct vrrp_fsm_counters *vrrp_fsm_counters(const struct vrrp_fsm *fsm)
+{
+	return &fsm->counters;
+}
+
+enum vrrp_fsm_reason vrrp_fsm_last_reason(const struct vrrp_fsm *fsm)
+{
+	return fsm->last_reason;
+}
+
+uint64_t vrrp_fsm_last_change_ms(const struct vrrp_fsm *fsm)
+{
+	return fsm->last_change_ms;
+}

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vrrp/fsm.h: the pure VRRP state machine (RFC 5798 / RFC 9568 / RFC 3768 section 6). */
+#ifndef VIGIL_VRRP_FSM_H
+#define VIGIL_VRRP_FSM_H
+
+/*
+ * One instance of the protocol, driven by one step function:
+ *
+ *     vrrp_fsm_step(fsm, &event, now_ms, &actions);
+ *
+ * Events come in (startup, shutdown, timer, advert received, priority
+ * changed, link down/up, fatal check set/cleared); actions go out as an
+ * ordered list of data (send advert, add/remove VIPs, announce, state
+ * changed because R) plus the absolute time of the next TIMER event the
+ * caller must deliver. The code does no I/O, reads no clock, allocates
+ * nothing and keeps no global state: a test drives it with a fake clock.
+ *
+ * The caller embeds struct vrrp_fsm in its own object; its fields are
+ * private (read them through the getters below).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------ */
+/* States, reasons                                                      */
+/* ------------------------------------------------------------------ */
+
+/* RFC 5798 6.4 states, plus FAULT (keepalived's, not in the RFC). */
+enum vrrp_state {
+	VRRP_STATE_INIT,   /* RFC "Initialize": not started or shut down */
+	VRRP_STATE_BACKUP,
+	VRRP_STATE_MASTER,
+	VRRP_STATE_FAULT,  /* link down or fatal check: no VIP, no adverts */
+	VRRP_STATE_COUNT
+};
+
+/** Name of a state: "INIT", "BACKUP", "MASTER", "FAULT" ("?" if unknown). */
+const char *vrrp_state_name(enum vrrp_state state);
+
+/* Why a state changed. Every transition carries exactly one. */
+enum vrrp_fsm_reason {
+	VRRP_REASON_NONE,                /* no transition yet */
+	VRRP_REASON_STARTUP_OWNER,       /* startup as address owner (255) -> MASTER */
+	VRRP_REASON_STARTUP,             /* startup -> BACKUP */
+	VRRP_REASON_MASTER_DOWN_TIMER,   /* no advert heard within Master_Down_Interval */
+	VRRP_REASON_PRIORITY_ZERO,       /* master resigned (priority-0 advert), Skew_Time ran out */
+	VRRP_REASON_PREEMPT,             /* preempt: master advertised below us (RFC 6.4.2) */
+	VRRP_REASON_HIGHER_PRIORITY,     /* MASTER heard a higher-priority advert */
+	VRRP_REASON_TIE_BREAK_LOST,      /* MASTER heard equal priority from a greater primary address */
+	VRRP_REASON_HEALTH_TAKEOVER,     /* vigil's health takeover (DESIGN.md) */
+	VRRP_REASON_LINK_DOWN,
+	VRRP_REASON_LINK_UP,
+	VRRP_REASON_FATAL_CHECK,
+	VRRP_REASON_FATAL_CHECK_CLEARED,
+	VRRP_REASON_SHUTDOWN,
+	VRRP_REASON_COUNT
+};
+
+/** Name of a reason, e.g. "master-down-timer", "health-takeover" ("?" if unknown). */
+const char *vrrp_fsm_reason_name(enum vrrp_fsm_reason reason);
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                        */
+/* ------------------------------------------------------------------ */
+
+#define VRRP_PRIO_OWNER 255  /* address owner: always MASTER, never lowered */
+
+/* An IPv4 (len 4) or IPv6 (len 16) address in network byte order; len 0 =
+ * unknown. The FSM only compares addresses (RFC 5798 6.4.3 tie-break). */
+struct vrrp_fsm_addr {
+	uint8_t len;
+	uint8_t bytes[16];
+};
+
+struct vrrp_fsm_config {
+	uint8_t version;              /* 3 or 2 */
+	uint8_t vrid;                 /* 1..255 (kept for status; the packet code filters) */
+	uint8_t base_priority;        /* 1..255, 255 = address owner */
+	uint32_t advert_interval_ms;  /* v3: multiple of 10, 10..40950; v2: whole seconds 1..255 s */
+	bool preempt;                 /* RFC Preempt_Mode */
+	uint32_t preempt_delay_ms;    /* no preemption this long after startup / leaving FAULT */
+	bool health_takeover;         /* vigil's documented deviation from RFC 5798 6.4.2 */
+	uint8_t resign_below;         /* with preempt off: take over from a master below this; 0 = off */
+};
+
+/**
+ * Check a configuration's ranges.
+ * Returns 0 if valid, -EINVAL otherwise.
+ */
+int vrrp_fsm_config_check(const struct vrrp_fsm_config *cfg);
+
+/* ------------------------------------------------------------------ */
+/* Events                                                               */
+/* ------------------------------------------------------------------ */
+
+enum vrrp_fsm_event_type {
+	VRRP_EV_STARTUP,      /* leave INIT (RFC 6.4.1) */
+	VRRP_EV_SHUTDOWN,     /* back to INIT; a MASTER sends priority 0 */
+	VRRP_EV_TIMER,        /* the wakeup the FSM asked for (actions.wakeup_ms) came */
+	VRRP_EV_ADVERT,       /* a valid advert for our VRID, decoded: ev.advert */
+	VRRP_EV_PRIORITY,     /* new effective priority from scoring: ev.priority */
+	VRRP_EV_LINK_DOWN,    /* fault flag "link" set */
+	VRRP_EV_LINK_UP,      /* fault flag "link" cleared */
+	VRRP_EV_FAULT_SET,    /* fault flag "fatal check" set */
+	VRRP_EV_FAULT_CLEAR,  /* fault flag "fatal check" cleared */
+	VRRP_EV_COUNT
+};
+
+/** Name of an event type, e.g. "advert" ("?" if unknown). */
+const char *vrrp_fsm_event_name(enum vrrp_fsm_event_type type);
+
+/* What the packet code learned from a received, validated advert. */
+struct vrrp_fsm_advert {
+	uint8_t priority;         /* 0 = the master is leaving */
+	uint32_t interval_ms;     /* v3: Max Adver Int * 10; v2: ignored (must equal ours) */
+	struct vrrp_fsm_addr src; /* the sender's primary address (IP source) */
+};
+
+struct vrrp_fsm_event {
+	enum vrrp_fsm_event_type type;
+	union {
+		struct vrrp_fsm_advert advert; /* VRRP_EV_ADVERT */
+		uint8_t priority;              /* VRRP_EV_PRIORITY: 1..254 (clamped) */
+	};
+};
+
+/* ------------------------------------------------------------------ */
+/* Actions                                                              */
+/* ------------------------------------------------------------------ */
+
+enum vrrp_fsm_action_type {
+	VRRP_ACT_SEND_ADVERT,    /* send one advert with .advert_priority */
+	VRRP_ACT_ADD_VIPS,       /* add the virtual addresses */
+	VRRP_ACT_REMOVE_VIPS,    /* remove the virtual addresses */
+	VRRP_ACT_ANNOUNCE,       /* gratuitous ARP / unsolicited NA burst for the VIPs */
+	VRRP_ACT_STATE_CHANGED,  /* .change: run notify, log; always last in a step */
+	VRRP_ACT_COUNT
+};
+
+/** Name of an action type, e.g. "send-advert" ("?" if unknown). */
+const char *vrrp_fsm_action_name(enum vrrp_fsm_action_type type);
+
+struct vrrp_fsm_action {
+	enum vrrp_fsm_action_type type;
+	union {
+		uint8_t advert_priority; /* SEND_ADVERT: 0 on shutdown / fault */
+		struct {
+			enum vrrp_state from;
+			enum vrrp_state to;
+			enum vrrp_fsm_reason reason;
+			uint8_t priority;  /* our effective priority at the change */
+		} change;                /* STATE_CHANGED */
+	};
+};
+
+/* The largest step emits 4 actions (owner startup: advert, add, announce,
+ * changed); the rest is headroom. */
+#define VRRP_FSM_MAX_ACTIONS 8
+
+struct vrrp_fsm_actions {
+	size_t count;
+	struct vrrp_fsm_action list[VRRP_FSM_MAX_ACTIONS]; /* execute in order */
+	/* Absolute monotonic ms of the next VRRP_EV_TIMER to deliver; 0 = none
+	 * (a deadline that falls on 0 is reported as 1). Valid after every
+	 * step, changed or not: the caller re-arms its one timer to it. */
+	uint64_t wakeup_ms;
+};
+
+/* ------------------------------------------------------------------ */
+/* The machine                                                          */
+/* ------------------------------------------------------------------ */
+
+/* Fault reasons are independent; the instance is in FAULT while any is set. */
+#define VRRP_FAULT_LINK  0x1u
+#define VRRP_FAULT_CHECK 0x2u
+
+/* The master as last heard (any advert from another node). */
+struct vrrp_fsm_peer {
+	bool known;               /* false before the first advert, and while we are MASTER */
+	uint8_t priority;
+	uint32_t interval_ms;
+	struct vrrp_fsm_addr addr;
+	uint64_t heard_ms;
+};
+
+struct vrrp_fsm_counters {
+	uint64_t transitions;                           /* all state changes */
+	uint64_t by_reason[VRRP_REASON_COUNT];          /* state changes per reason */
+	uint64_t own_adverts_ignored;                   /* adverts from our own address */
+	uint64_t takeovers_armed;                       /* health takeover timers set */
+	uint64_t takeovers_cancelled;                   /* ... then called off (good advert, or we degraded) */
+};
+
+/* Private: read through the getters. Embed it; no allocation needed. */
+struct vrrp_fsm {
+	struct vrrp_fsm_config cfg;
+	struct vrrp_fsm_addr self;         /* our primary address */
+	enum vrrp_state state;
+	uint8_t priority;                  /* effective priority */
+	unsigned faults;                   /* VRRP_FAULT_* */
+	uint32_t master_adver_ms;          /* RFC Master_Adver_Interval */
+	uint64_t deadline_ms;              /* Adver_Timer (MASTER) or Master_Down_Timer (BACKUP) */
+	bool timer_armed;
+	enum vrrp_fsm_reason mdt_cause;    /* why the Master_Down_Timer has its value */
+	uint64_t no_preempt_until_ms;      /* preempt_delay window and hold-down */
+	enum vrrp_fsm_reason last_reason;
+	uint64_t last_change_ms;
+	struct vrrp_fsm_peer master;
+	struct vrrp_fsm_counters counters;
+};
+
+/**
+ * Initialize an instance in state INIT with the effective priority equal to
+ * the base priority.
+ * @fsm: the instance to fill.
+ * @cfg: configuration, copied.
+ * @self: our primary address (RFC 5798 6.4.3 tie-break), copied; may be NULL
+ *        (unknown: then we lose every tie-break) and set later.
+ * Returns 0, or -EINVAL if @cfg is out of range (@fsm is then untouched).
+ */
+int vrrp_fsm_init(struct vrrp_fsm *fsm, const struct vrrp_fsm_config *cfg,
+		  const struct vrrp_fsm_addr *self);
+
+/**
+ * Set our primary address (the interface address can change at any time).
+ * @bytes: address in network byte order; @len: 4, 16, or 0 to forget it.
+ * Returns 0, or -EINVAL for another length.
+ */
+int vrrp_fsm_set_self(struct vrrp_fsm *fsm, const uint8_t *bytes, size_t len);
+
+/**
+ * Feed one event at monotonic time @now_ms.
+ * @out is overwritten: the ordered actions to carry out, and wakeup_ms.
+ * STATE_CHANGED, if any, is the last action, so notify runs after the VIPs
+ * changed. Never fails: an event that does not apply in the current state
+ * is absorbed (e.g. ADVERT in FAULT, an early TIMER).
+ */
+void vrrp_fsm_step(struct vrrp_fsm *fsm, const struct vrrp_fsm_event *ev,
+		   uint64_t now_ms, struct vrrp_fsm_actions *out);
+
+/* ---- getters (status display, tests) ---- */
+
+/** Current state. */
+enum vrrp_state vrrp_fsm_state(const struct vrrp_fsm *fsm);
+/** Current effective priority (always 255 for the owner). */
+uint8_t vrrp_fsm_priority(const struct vrrp_fsm *fsm);
+/** Bit set of VRRP_FAULT_* currently set. */
+unsigned vrrp_fsm_faults(const struct vrrp_fsm *fsm);
+/** RFC Master_Adver_Interval in ms (v3: learned from the master). */
+uint32_t vrrp_fsm_master_adver_interval_ms(const struct vrrp_fsm *fsm);
+/** RFC Skew_Time in ms at the current priority and interval. */
+uint32_t vrrp_fsm_skew_ms(const struct vrrp_fsm *fsm);
+/** RFC Master_Down_Interval in ms at the current priority and interval. */
+uint32_t vrrp_fsm_master_down_interval_ms(const struct vrrp_fsm *fsm);
+/** Absolute ms of the pending timer, 0 if none (same as actions.wakeup_ms). */
+uint64_t vrrp_fsm_next_wakeup(const struct vrrp_fsm *fsm);
+/** The master as last heard; .known is false while we are MASTER. */
+const struct vrrp_fsm_peer *vrrp_fsm_master(const struct vrrp_fsm *fsm);
+/** Transition counters. */
+const struct vrrp_fsm_counters *vrrp_fsm_counters(const struct vrrp_fsm *fsm);
+/** Reason of the last transition (VRRP_REASON_NONE before the first). */
+enum vrrp_fsm_reason vrrp_fsm_last_reason(const struct vrrp_fsm *fsm);
+/** Monotonic ms of the last transition (0 before the first). */
+uint64_t vrrp_fsm_last_change_ms(const struct vrrp_fsm *fsm);
+
+/* ---- RFC timer formulas (pure; also for `vigild -t` failover tables) ---- */
+
+/**
+ * Skew_Time in ms.
+ * v3 (RFC 5798 6.1): ((256 - @priority) * @master_adver_interval_ms) / 256.
+ * v2 (RFC 3768 6.1): (256 - @priority) / 256 seconds, whatever the interval.
+ * Kept to the millisecond (interval 1 s, priority 100 -> 609 ms).
+ */
+uint32_t vrrp_fsm_calc_skew_ms(uint8_t version, uint8_t priority,
+			       uint32_t master_adver_interval_ms);
+
+/**
+ * Master_Down_Interval in ms: 3 * @master_adver_interval_ms + Skew_Time
+ * (RFC 5798 6.1; RFC 3768 6.1 with the local Advertisement_Interval).
+ */
+uint32_t vrrp_fsm_calc_master_down_ms(uint8_t version, uint8_t priority,
+				      uint32_t master_adver_interval_ms);
+
+#endif /* VIGIL_VRRP_FSM_H */
