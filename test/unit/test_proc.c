@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests for proc: real children on the real libev default loop. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+/* Every loop in these tests stops after this long, whatever happens. */
+#define GUARD_S 5.0
+
+struct fixture {
+	char dir[64];
+	struct ev_loop *loop;
+	struct proc *p;
+	bool done;
+	int calls;
+	struct proc_result res;
+};
+
+static char *const base_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/vigil-test-proc.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	f->loop = ev_default_loop(0);
+	if (proc_new(&f->p, f->loop) < 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	int rc;
+
+	proc_free(f->p);
+	rc = nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	/* The temp dir must really be gone. */
+	if (rc != 0 || access(f->dir, F_OK) == 0)
+		rc = -1;
+	free(f);
+	return rc;
+}
+
+/* Write an executable /bin/sh script dir/name; returns its path (static). */
+static const char *script(struct fixture *f, const char *name, const char *body,
+			  mode_t mode)
+{
+	static char path[128];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "#!/bin/sh\n%s\n", body);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(chmod(path, mode), 0);
+	return path;
+}
+
+static void on_done(struct proc *p, const struct proc_result *r, void *ctx)
+{
+	struct fixture *f = ctx;
+
+	assert_ptr_equal(p, f->p);
+	assert_false(proc_running(p));
+	f->res = *r;
+	f->done = true;
+	f->calls++;
+	ev_break(f->loop, EVBREAK_ONE);
+}
+
+static void guard_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)revents;
+	*(bool *)w->data = true;
+	ev_break(loop, EVBREAK_ONE);
+}
+
+/* Run the loop until *flag or the guard; returns false if the guard fired. */
+static bool run_until(struct ev_loop *loop, const bool *flag, double max_s)
+{
+	ev_timer guard;
+	bool expired = false;
+
+	ev_timer_init(&guard, guard_cb, max_s, 0.0);
+	guard.data = &expired;
+	ev_timer_start(loop, &guard);
+	while (!*flag && !expired)
+		ev_run(loop, EVRUN_ONCE);
+	ev_timer_stop(loop, &guard);
+	return *flag;
+}
+
+static void run_script(struct fixture *f, const char *path,
+		       const struct proc_opts *opts)
+{
+	char *argv[] = { (char *)path, NULL };
+
+	f->done = false;
+	assert_int_equal(proc_start(f->p, argv, base_env, opts, on_done, f), 0);
+	assert_true(proc_running(f->p));
+	assert_true(run_until(f->loop, &f->done, GUARD_S));
+	assert_int_equal(f->calls, 1);
+}
+
+/* True once pid is gone or a zombie (reparented, not ours to reap). */
+static bool pid_dead(pid_t pid)
+{
+	char path[64], buf[256];
+	const char *rp;
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fp = fopen(path, "r");
+	if (!fp)
+		return true;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	rp = strrchr(buf, ')');
+	return !rp || rp[2] == 'Z' || rp[2] == 'X';
+}
+
+static bool wait_dead(pid_t pid, int max_ms)
+{
+	for (int i = 0; i < max_ms / 10; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		if (pid_dead(pid))
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	return pid_dead(pid);
+}
+
+static pid_t read_pid(struct fixture *f, const char *name)
+{
+	char path[128];
+	int pid = 0;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	assert_int_equal(fscanf(fp, "%d", &pid), 1);
+	fclose(fp);
+	assert_true(pid > 1);
+	return (pid_t)pid;
+}
+
+static void test_exit_code_and_output(void **state)
+{
+	struct fixture *f = *state;
+
+	run_script(f, script(f, "x.sh", "printf '\\n\\tfirst line\\nsecond\\n'; echo err >&2; exit 3", 0755), NULL);
+	assert_int_equal(f->res.outcome, PROC_EXITED);
+	assert_int_equal(f->res.exit_code, 3);
+	assert_int_equal(f->res.signo, 0);
+	assert_int_equal(f->res.err, 0);
+	assert_true(f->res.pid > 0);
+	/* Leading blank line skipped, tab replaced, only the first line kept. */
+	assert_string_equal(f->res.output, "?first line");
+	assert_false(proc_result_ok(&f->res));
+}
+
+static void test_exit_zero_is_ok(void **state)
+{
+	struct fixture *f = *state;
+
+	/* stdin is /dev/null: cat must see EOF at once, not hang. */
+	run_script(f, script(f, "ok.sh", "cat; echo done >&2", 0755), NULL);
+	assert_int_equal(f->res.outcome, PROC_EXITED);
+	assert_int_equal(f->res.exit_code, 0);
+	assert_string_equal(f->res.output, "done");
+	assert_true(proc_result_ok(&f->res));
+	assert_true(f->res.duration_ms < 3000);
+}
+
+static void test_long_output_truncated(void **state)
+{
+	struct fixture *f = *state;
+
+	/* 100 KB without a newline: more than a pipe holds, so the child only
+	 * finishes if we keep draining. */
+	run_script(f, script(f, "long.sh", "head -c 100000 /dev/zero | tr '\\0' a", 0755), NULL);
+	assert_int_equal(f->res.outcome, PROC_EXITED);
+	assert_int_equal(f->res.exit_code, 0);
+	assert_int_equal(strlen(f->res.output), PROC_OUTPUT_MAX - 1);
+	assert_int_equal(f->res.output[0], 'a');
+}
+
+static void test_signal_reported(void **state)
+{
+	struct fixture *f = *state;
+
+	run_script(f, script(f, "sig.sh", "kill -USR1 $$; sleep 5", 0755), NULL);
+	assert_int_equal(f->res.outcome, PROC_SIGNALED);
+	assert_int_equal(f->res.signo, SIGUSR1);
+	assert_int_equal(f->res.exit_code, -1);
+	assert_false(proc_result_ok(&f->res));
+}
+
+static void test_missing_program(void **state)
+{
+	struct fixture *f = *state;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/does-not-exist", f->dir);
+	run_script(f, path, NULL);
+	assert_int_equal(f->res.outcome, PROC_EXEC_FAILED);
+	assert_int_equal(f->res.err, ENOENT);
+	assert_int_equal(f->res.exit_code, -1);
+	assert_string_equal(proc_outcome_name(f->res.outcome), "exec failed");
+}
+
+static void test_not_executable(void **state)
+{
+	struct fixture *f = *state;
+
+	/* No x bit at all: EACCES even for root. */
+	run_script(f, script(f, "noexec.sh", "exit 0", 0644), NULL);
+	assert_int_equal(f->res.outcome, PROC_EXEC_FAILED);
+	assert_int_equal(f->res.err, EACCES);
+}
+
+static void test_timeout_kills_group(void **state)
+{
+	struct fixture *f = *state;
+	struct proc_opts o = { .timeout_ms = 300, .kill_grace_ms = 2000 };
+	pid_t child;
+
+	run_script(f, script(f, "hang.sh", "sleep 100 & echo $! > \"${0%/*}/child.pid\"; wait", 0755), &o);
+	assert_int_equal(f->res.outcome, PROC_TIMED_OUT);
+	assert_int_equal(f->res.signo, SIGTERM);
+	assert_true(f->res.duration_ms >= 290);
+	assert_true(f->res.duration_ms < 2000);
+	child = read_pid(f, "child.pid");
+	assert_true(wait_dead(child, 1000));
+	assert_true(pid_dead(f->res.pid));
+}
+
+static void test_timeout_sigkill_after_grace(void **state)
+{
+	struct fixture *f = *state;
+	struct proc_opts o = { .timeout_ms = 200, .kill_grace_ms = 300 };
+	pid_t child;
+
+	/* SIGTERM ignored by the script and (inherited) by its child. */
+	run_script(f, script(f, "stubborn.sh",
+			     "trap '' TERM; sleep 100 & echo $! > \"${0%/*}/child.pid\"; wait", 0755), &o);
+	assert_int_equal(f->res.outcome, PROC_TIMED_OUT);
+	assert_int_equal(f->res.signo, SIGKILL);
+	assert_true(f->res.duration_ms >= 490);
+	assert_true(f->res.duration_ms < 3000);
+	child = read_pid(f, "child.pid");
+	assert_true(wait_dead(child, 1000));
+}
+
+static void test_kill_cancels(void **state)
+{
+	struct fixture *f = *state;
+	char *argv[] = { NULL, NULL };
+
+	argv[0] = (char *)script(f, "k.sh", "sleep 100", 0755);
+	f->done = false;
+	assert_int_equal(proc_start(f->p, argv, base_env, NULL, on_done, f), 0);
+	assert_int_equal(proc_start(f->p, argv, base_env, NULL, on_done, f), -EBUSY);
+	proc_kill(f->p);
+	assert_true(run_until(f->loop, &f->done, GUARD_S));
+	assert_int_equal(f->res.outcome, PROC_CANCELLED);
+	assert_int_equal(f->res.signo, SIGKILL);
+	assert_int_equal(f->calls, 1);
+}
+
+static void tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	(*(int *)w->data)++;
+}
+
+static void test_loop_not_blocked(void **state)
+{
+	struct fixture *f = *state;
+	char *argv[] = { NULL, NULL };
+	ev_timer tick;
+	int ticks = 0;
+	ev_tstamp t0;
+
+	argv[0] = (char *)script(f, "slow.sh", "sleep 0.5", 0755);
+	ev_timer_init(&tick, tick_cb, 0.05, 0.05);
+	tick.data = &ticks;
+	ev_timer_start(f->loop, &tick);
+	ev_now_update(f->loop);
+	t0 = ev_time();
+	f->done = false;
+	assert_int_equal(proc_start(f->p, argv, base_env, NULL, on_done, f), 0);
+	/* proc_start returns at once, not when the child is done. */
+	assert_true(ev_time() - t0 < 0.2);
+	assert_true(run_until(f->loop, &f->done, GUARD_S));
+	ev_timer_stop(f->loop, &tick);
+	assert_int_equal(f->res.outcome, PROC_EXITED);
+	assert_true(f->res.duration_ms >= 490);
+	/* ~10 ticks in 0.5 s; demand a clear majority. */
+	assert_true(ticks >= 6);
+}
+
+static void test_no_fd_or_env_leak(void **state)
+{
+	struct fixture *f = *state;
+	char body[256];
+	int fd = open("/dev/null", O_RDONLY); /* deliberately not CLOEXEC */
+
+	assert_true(fd > 2);
+	setenv("VIGIL_TEST_LEAK", "1", 1);
+	snprintf(body, sizeof(body),
+		 "[ -e /proc/$$/fd/%d ] && exit 10\n"
+		 "[ -n \"$VIGIL_TEST_LEAK\" ] && exit 11\n"
+		 "[ \"$PATH\" = /usr/sbin:/usr/bin:/sbin:/bin ] || exit 12\n"
+		 "exit 0", fd);
+	run_script(f, script(f, "fd.sh", body, 0755), NULL);
+	close(fd);
+	unsetenv("VIGIL_TEST_LEAK");
+	assert_int_equal(f->res.outcome, PROC_EXITED);
+	assert_int_equal(f->res.exit_code, 0);
+}
+
+static void test_free_kills_running(void **state)
+{
+	struct fixture *f = *state;
+	char *argv[] = { NULL, NULL };
+	char pidfile[128];
+	pid_t child;
+	bool never = false;
+
+	argv[0] = (char *)script(f, "bg.sh", "sleep 100 & echo $! > \"${0%/*}/child.pid\"; wait", 0755);
+	snprintf(pidfile, sizeof(pidfile), "%s/child.pid", f->dir);
+	f->done = false;
+	assert_int_equal(proc_start(f->p, argv, base_env, NULL, on_done, f), 0);
+	/* Let the script write its child's pid (bounded). */
+	for (int i = 0; i < 200; i++) {
+		struct stat st;
+
+		if (stat(pidfile, &st) == 0 && st.st_size > 0)
+			break;
+		run_until(f->loop, &never, 0.01);
+	}
+	child = read_pid(f, "child.pid");
+	proc_free(f->p);
+	f->p = NULL;
+	assert_true(wait_dead(child, 1000));
+	assert_false(f->done); /* no callback from proc_free */
+}
+
+static void test_bad_arguments(void **state)
+{
+	struct fixture *f = *state;
+	struct ev_loop *other = ev_loop_new(0);
+	struct proc *p = (struct proc *)1;
+	char *empty[] = { NULL };
+	char *argv[] = { "/bin/true", NULL };
+
+	assert_non_null(other);
+	assert_int_equal(proc_new(&p, other), -EINVAL);
+	assert_null(p);
+	ev_loop_destroy(other);
+	assert_int_equal(proc_new(NULL, f->loop), -EINVAL);
+	assert_int_equal(proc_start(f->p, empty, base_env, NULL, on_done, f), -EINVAL);
+	assert_int_equal(proc_start(f->p, argv, NULL, NULL, on_done, f), -EINVAL);
+	assert_int_equal(proc_start(f->p, argv, base_env, NULL, NULL, f), -EINVAL);
+	assert_false(proc_running(f->p));
+	assert_false(proc_running(NULL));
+	proc_kill(f->p); /* idle: no-op */
+	proc_free(NULL);
+	assert_string_equal(proc_outcome_name(PROC_TIMED_OUT), "timed out");
+	assert_string_equal(proc_outcome_name(PROC_SPAWN_FAILED), "spawn failed");
+}
+
+/* The callback may immediately start the next child on the same proc. */
+static int chain_left;
+
+static void chain_done(struct proc *p, const struct proc_result *r, void *ctx)
+{
+	struct fixture *f = ctx;
+	char *argv[] = { "/bin/true", NULL };
+
+	assert_int_equal(r->outcome, PROC_EXITED);
+	f->calls++;
+	if (--chain_left > 0) {
+		assert_int_equal(proc_start(p, argv, base_env, NULL, chain_done, f), 0);
+		return;
+	}
+	f->done = true;
+}
+
+static void test_restart_from_callback(void **state)
+{
+	struct fixture *f = *state;
+	char *argv[] = { "/bin/true", NULL };
+
+	chain_left = 3;
+	f->done = false;
+	assert_int_equal(proc_start(f->p, argv, base_env, NULL, chain_done, f), 0);
+	assert_true(run_until(f->loop, &f->done, GUARD_S));
+	assert_int_equal(f->calls, 3);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_exit_code_and_output),
+		T(test_exit_zero_is_ok),
+		T(test_long_output_truncated),
+		T(test_signal_reported),
+		T(test_missing_program),
+		T(test_not_executable),
+		T(test_timeout_kills_group),
+		T(test_timeout_sigkill_after_grace),
+		T(test_kill_cancels),
+		T(test_loop_not_blocked),
+		T(test_no_fd_or_env_leak),
+		T(test_free_kills_running),
+		T(test_bad_arguments),
+		T(test_restart_from_callback),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
