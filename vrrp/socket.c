@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Raw IPv4 sockets for IP protocol 112 (VRRP): open, send, receive.
+#include "socket.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/ip.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+const char *vrrp_sock_drop_name(enum vrrp_sock_drop drop)
+{
+	switch (drop) {
+	case VRRP_SOCK_OK: return "ok";
+	case VRRP_SOCK_DROP_SHORT: return "short";
+	case VRRP_SOCK_DROP_IPHDR: return "ip-header";
+	case VRRP_SOCK_DROP_PROTO: return "protocol";
+	case VRRP_SOCK_DROP_FRAGMENT: return "fragment";
+	case VRRP_SOCK_DROP__COUNT: break;
+	}
+	return "unknown";
+}
+
+static int set_int(int fd, int level, int opt, int value)
+{
+	return setsockopt(fd, level, opt, &value, sizeof(value)) < 0 ? -errno : 0;
+}
+
+int vrrp_sock_open(const char *ifname, int ifindex, bool multicast, const char **what)
+{
+	const char *dummy;
+	if (!what)
+		what = &dummy;
+	*what = "socket";
+	int fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, VRRP_IPPROTO);
+	if (fd < 0)
+		return -errno;
+
+	int rc;
+	*what = "SO_BINDTODEVICE";
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname) + 1) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	static const struct {
+		int opt, value;
+		const char *name;
+	} opts[] = {
+		/* RFC 5798 5.1.1.3: TTL 255, so a receiver can tell the
+		 * advert never crossed a router. */
+		{ IP_TTL, 255, "IP_TTL" },
+		{ IP_MULTICAST_TTL, 255, "IP_MULTICAST_TTL" },
+		/* Our own adverts coming back would only have to be dropped. */
+		{ IP_MULTICAST_LOOP, 0, "IP_MULTICAST_LOOP" },
+		/* The receiving interface, to refuse adverts from elsewhere. */
+		{ IP_PKTINFO, 1, "IP_PKTINFO" },
+	};
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		*what = opts[i].name;
+		if ((rc = set_int(fd, IPPROTO_IP, opts[i].opt, opts[i].value)) < 0)
+			goto fail;
+	}
+
+	struct ip_mreqn mreq = { .imr_ifindex = ifindex };
+	mreq.imr_multiaddr.s_addr = htonl(VRRP_MCAST_GROUP_V4);
+	*what = "IP_MULTICAST_IF";
+	if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof(mreq)) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if (multicast) {
+		/* Joined on this interface only (RFC 5798 5.1.1.2). */
+		*what = "IP_ADD_MEMBERSHIP";
+		if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0) {
+			rc = -errno;
+			goto fail;
+		}
+	}
+	*what = NULL;
+	return fd;
+fail:
+	close(fd);
+	return rc;
+}
+
+int vrrp_sock_send(int fd, int ifindex, struct in_addr src, struct in_addr dst,
+		   const uint8_t *msg, size_t len)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = dst };
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		struct cmsghdr align;
+	} control;
+	memset(&control, 0, sizeof(control));
+	struct msghdr mh = {
+		.msg_name = &to, .msg_namelen = sizeof(to),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = IPPROTO_IP;
+	cm->cmsg_type = IP_PKTINFO;
+	cm->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+	struct in_pktinfo pi = { .ipi_ifindex = ifindex, .ipi_spec_dst = src };
+	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+
+	ssize_t n = sendmsg(fd, &mh, MSG_DONTWAIT);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EMSGSIZE;
+}
+
+enum vrrp_sock_drop vrrp_sock_parse_ipv4(const uint8_t *buf, size_t len,
+					 struct vrrp_rx_info *info)
+{
+	if (len < 20)
+		return VRRP_SOCK_DROP_SHORT;
+	unsigned version = buf[0] >> 4;
+	size_t ihl = (size_t)(buf[0] & 0x0f) * 4;
+	size_t total = ((size_t)buf[2] << 8) | buf[3];
+	if (version != 4 || ihl < 20 || ihl > len || total < ihl)
+		return VRRP_SOCK_DROP_IPHDR;
+	/* The kernel hands a raw socket the datagram as received; a total
+	 * length beyond what was read means a truncated read. */
+	if (total > len)
+		return VRRP_SOCK_DROP_IPHDR;
+	uint16_t frag = (uint16_t)((buf[6] << 8) | buf[7]);
+	if (frag & 0x3fff) /* MF flag or a fragment offset */
+		return VRRP_SOCK_DROP_FRAGMENT;
+	if (buf[9] != VRRP_IPPROTO)
+		return VRRP_SOCK_DROP_PROTO;
+	info->ttl = buf[8];
+	memcpy(&info->src.s_addr, buf + 12, 4);
+	memcpy(&info->dst.s_addr, buf + 16, 4);
+	info->payload = buf + ihl;
+	info->payload_len = total - ihl;
+	return VRRP_SOCK_OK;
+}
+
+int vrrp_sock_recv(int fd, uint8_t *buf, size_t cap, struct vrrp_rx_info *info,
+		   enum vrrp_sock_drop *drop)
+{
+	struct sockaddr_in from;
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		struct cmsghdr align;
+	} control;
+	struct msghdr mh = {
+		.msg_name = &from, .msg_namelen = sizeof(from),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+	};
+	ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
+	if (n < 0)
+		return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -errno;
+
+	memset(info, 0, sizeof(*info));
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			info->ifindex = pi.ipi_ifindex;
+		}
+	}
+	if (mh.msg_flags & MSG_TRUNC) {
+		*drop = VRRP_SOCK_DROP_IPHDR;
+		return 1;
+	}
+	*drop = vrrp_sock_parse_ipv4(buf, (size_t)n, info);
+	return 1;
+}

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Raw IPv4 sockets for IP protocol 112 (VRRP): open, send, receive.
+#ifndef VIGIL_VRRP_SOCKET_H
+#define VIGIL_VRRP_SOCKET_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* RFC 5798 5.1.1.3 / RFC 3768 5.1.1.3: the IPv4 multicast group 224.0.0.18. */
+#define VRRP_MCAST_GROUP_V4 0xe0000012u /* host byte order */
+#define VRRP_IPPROTO 112
+
+/* What the kernel told us about one received datagram. */
+struct vrrp_rx_info {
+	struct in_addr src;      /* IPv4 source (from the IP header) */
+	struct in_addr dst;      /* IPv4 destination (from the IP header) */
+	uint8_t ttl;             /* IP TTL as received */
+	int ifindex;             /* interface it arrived on (IP_PKTINFO), 0 if unknown */
+	const uint8_t *payload;  /* the VRRP message inside the caller's buffer */
+	size_t payload_len;      /* its length, bounded by the IP total length */
+};
+
+/* Reasons a datagram is refused before it reaches the VRRP decoder. */
+enum vrrp_sock_drop {
+	VRRP_SOCK_OK = 0,
+	VRRP_SOCK_DROP_SHORT,    /* shorter than an IPv4 header */
+	VRRP_SOCK_DROP_IPHDR,    /* not IPv4, bad header length or total length */
+	VRRP_SOCK_DROP_PROTO,    /* not protocol 112 */
+	VRRP_SOCK_DROP_FRAGMENT, /* a fragment: VRRP adverts are never fragmented */
+	VRRP_SOCK_DROP__COUNT
+};
+
+/* Name of a drop reason for logs and counters ("short", "ip-header"...). */
+const char *vrrp_sock_drop_name(enum vrrp_sock_drop drop);
+
+/*
+ * Open a non-blocking raw socket for VRRP on one interface.
+ * ifname/ifindex: the interface; the socket is bound to it (SO_BINDTODEVICE)
+ * so adverts from other links never reach this instance. multicast: join
+ * 224.0.0.18 on that interface only (false for unicast-only instances).
+ * Outgoing TTL is 255 (RFC 5798 5.1.1.3); our own multicast is not looped
+ * back. Returns the fd, or a negative errno; *what names the failing step.
+ */
+int vrrp_sock_open(const char *ifname, int ifindex, bool multicast, const char **what);
+
+/*
+ * Send one VRRP message (the IP payload) to dst from src on ifindex.
+ * The source is set per packet (IP_PKTINFO) rather than with bind(), because
+ * a raw socket bound to an address would stop receiving the multicast group.
+ * Returns 0, or a negative errno (-EAGAIN when the socket buffer is full).
+ */
+int vrrp_sock_send(int fd, int ifindex, struct in_addr src, struct in_addr dst,
+		   const uint8_t *msg, size_t len);
+
+/*
+ * Receive one datagram into buf (cap bytes; 1500 is enough for any advert)
+ * and validate its IPv4 header. Returns 1 with *info filled and *drop =
+ * VRRP_SOCK_OK for a datagram to decode, 1 with *drop set for one refused
+ * here, 0 when nothing is pending, or a negative errno.
+ */
+int vrrp_sock_recv(int fd, uint8_t *buf, size_t cap, struct vrrp_rx_info *info,
+		   enum vrrp_sock_drop *drop);
+
+/*
+ * Pure: validate an IPv4 header at the start of buf (len bytes as read)
+ * and locate the payload. Returns VRRP_SOCK_OK and fills src, dst, ttl,
+ * payload and payload_len of *info, or the reason for refusing it.
+ */
+enum vrrp_sock_drop vrrp_sock_parse_ipv4(const uint8_t *buf, size_t len,
+					 struct vrrp_rx_info *info);
+
+#endif
