@@ -11,7 +11,7 @@ packages=(
   # unit tests and quality checks
   libcmocka-dev valgrind python3
   # network lab, integration and interop tests
-  iproute2 nftables tcpdump iputils-ping iputils-arping keepalived
+  iproute2 nftables tcpdump iputils-ping iputils-arping procps keepalived
   mariadb-server mariadb-client
 )
 
