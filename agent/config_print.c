@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Human-readable summary of a configuration, for `vigild -t`. */
+#include "config_print.h"
+
+#include <arpa/inet.h>
+
+#include "duration.h"
+
+/* Small helper so each line reads like the file: "200ms", "1.5s". */
+#define DUR(ms, buf) duration_format((ms), (buf), sizeof(buf))
+
+static const char *yesno(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+static void print_cmd(FILE *out, const char *key, const struct config_cmd *cmd)
+{
+	if (cmd->raw)
+		fprintf(out, "  %s: %s\n", key, cmd->raw);
+}
+
+static void print_instance(const struct vigil_config *cfg, const struct config_instance *in,
+			   FILE *out)
+{
+	char a[16], b[16], ip[INET_ADDRSTRLEN];
+
+	fprintf(out, "instance %s: %s vrid %u, VRRPv%u, priority %u%s, advert_interval %s",
+		in->name, in->interface, in->vrid, in->version, in->priority,
+		in->priority == 255 ? " (address owner)" : "", DUR(in->advert_interval_ms, a));
+	if (in->version == 3)
+		fprintf(out, ", checksum %s\n", config_checksum_name(in->checksum));
+	else
+		fprintf(out, ", auth_type %s\n", config_auth_name(in->auth_type));
+	fprintf(out, "  virtual_ip:");
+	for (size_t i = 0; i < in->n_vips; i++)
+		fprintf(out, "%s %s/%u", i ? "," : "",
+			inet_ntop(AF_INET, &in->vips[i].addr, ip, sizeof(ip)), in->vips[i].prefix_len);
+	fprintf(out, "\n  preempt %s, preempt_delay %s, health_takeover %s, resign_below ",
+		yesno(in->preempt), DUR(in->preempt_delay_ms, a), yesno(in->health_takeover));
+	if (in->resign_below)
+		fprintf(out, "%u\n", in->resign_below);
+	else
+		fprintf(out, "off\n");
+	if (in->n_peers == 0) {
+		fprintf(out, "  peers: multicast 224.0.0.18\n");
+	} else {
+		fprintf(out, "  unicast_peer:");
+		for (size_t i = 0; i < in->n_peers; i++)
+			fprintf(out, "%s %s", i ? "," : "",
+				inet_ntop(AF_INET, &in->peers[i].addr, ip, sizeof(ip)));
+		fprintf(out, "\n");
+	}
+	fprintf(out, "  track:");
+	if (in->n_track == 0)
+		fprintf(out, " none");
+	for (size_t i = 0; i < in->n_track; i++) {
+		const struct config_check *c = &cfg->checks[in->track_index[i]];
+
+		fprintf(out, "%s %s (-%u failed, -%u degraded%s)", i ? "," : "", c->name,
+			c->penalty, c->degraded_penalty, c->fatal ? ", fatal" : "");
+	}
+	fprintf(out, "\n");
+	print_cmd(out, "notify", &in->notify);
+	print_cmd(out, "notify_master", &in->notify_master);
+	print_cmd(out, "notify_backup", &in->notify_backup);
+	print_cmd(out, "notify_fault", &in->notify_fault);
+	print_cmd(out, "notify_stop", &in->notify_stop);
+	fprintf(out, "  garp: %u at %s apart, again after %s, refresh %s\n",
+		in->garp_master_repeat, DUR(in->garp_interval_ms, a),
+		DUR(in->garp_master_delay_ms, b), in->garp_master_refresh_ms ? "on" : "off");
+}
+
+static void print_check(const struct config_check *c, FILE *out)
+{
+	char a[16], b[16];
+
+	fprintf(out, "check %s: %s ", c->name, config_check_type_name(c->type));
+	if (c->type == CONFIG_CHECK_SCRIPT)
+		fprintf(out, "%s", c->command.raw);
+	else if (c->socket)
+		fprintf(out, "socket %s", c->socket);
+	else if (c->host_family == AF_INET6)
+		fprintf(out, "[%s]:%u", c->host, c->port);
+	else
+		fprintf(out, "%s:%u", c->host, c->port);
+	fprintf(out, "\n  interval %s, timeout %s, rise %u, fall %u\n",
+		DUR(c->interval_ms, a), DUR(c->timeout_ms, b), c->rise, c->fall);
+	fprintf(out, "  penalty %u, degraded_penalty %u, fatal %s\n", c->penalty,
+		c->degraded_penalty, yesno(c->fatal));
+	if (c->type == CONFIG_CHECK_MYSQL_PING)
+		fprintf(out, "  slow %s, query \"%s\", connect_interval %s\n", DUR(c->slow_ms, a),
+			c->query, DUR(c->connect_interval_ms, b));
+	if (c->type == CONFIG_CHECK_MYSQL_REPLICATION)
+		fprintf(out, "  warn_lag %s, crit_lag %s, heartbeat_table %s\n",
+			DUR(c->warn_lag_ms, a), DUR(c->crit_lag_ms, b),
+			c->heartbeat_table ? c->heartbeat_table : "none (Seconds_Behind_Master)");
+}
+
+void config_print_summary(const struct vigil_config *cfg, FILE *out)
+{
+	fprintf(out, "global: router_id %s, control_socket %s, mysql_defaults_file %s\n",
+		cfg->global.router_id, cfg->global.control_socket,
+		cfg->global.mysql_defaults_file ? cfg->global.mysql_defaults_file : "none");
+	for (size_t i = 0; i < cfg->n_instances; i++)
+		print_instance(cfg, &cfg->instances[i], out);
+	for (size_t i = 0; i < cfg->n_checks; i++)
+		print_check(&cfg->checks[i], out);
+}

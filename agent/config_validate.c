@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Config validation: rules between keys and sections, and dependent defaults. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config_internal.h"
+#include "duration.h"
+
+#define DEFAULT_CONTROL_SOCKET "/run/vigil/vigil.sock"
+/* v3 default: Skew_Time at priority 100 is 121 ms and Master_Down_Interval
+ * 721 ms, which reach DESIGN.md's failover targets (1 s would give a 609 ms
+ * skew, over the 0.5 s budget for a killed mysqld). */
+#define DEFAULT_ADVERT_V3_MS 200
+#define DEFAULT_ADVERT_V2_MS 1000   /* RFC 3768 5.3.7 default, whole seconds */
+#define DEFAULT_MYSQL_PORT 3306
+#define DEFAULT_DEGRADED_PENALTY 10
+#define DEFAULT_QUERY "SELECT 1"
+
+struct vctx {
+	struct vigil_config *cfg;
+	struct config_diag *diag;
+	const char *file;
+};
+
+#define ERR(v, line, ...) config_diag_add((v)->diag, CONFIG_ERROR, (v)->file, (line), __VA_ARGS__)
+#define WARN(v, line, ...) config_diag_add((v)->diag, CONFIG_WARNING, (v)->file, (line), __VA_ARGS__)
+
+static int global_defaults(struct vctx *v)
+{
+	struct config_global *g = &v->cfg->global;
+
+	if (!g->router_id) {
+		char host[256];
+
+		/* DESIGN.md: router_id defaults to the host name. */
+		if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
+			snprintf(host, sizeof(host), "vigil");
+		host[sizeof(host) - 1] = '\0';
+		g->router_id = strdup(host);
+		if (!g->router_id)
+			return -ENOMEM;
+	}
+	if (!g->control_socket) {
+		g->control_socket = strdup(DEFAULT_CONTROL_SOCKET);
+		if (!g->control_socket)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void require(struct vctx *v, const struct config_origin *o, const char *what,
+		    const char *name, const char *key)
+{
+	if (!config_origin_has(o, key))
+		ERR(v, o->section_line, "%s '%s' is missing required key '%s'", what, name, key);
+}
+
+/* ---- instances ----------------------------------------------------- */
+
+static void validate_interval(struct vctx *v, struct config_instance *in)
+{
+	unsigned line = config_key_line(&in->origin, "advert_interval");
+	uint32_t ms = in->advert_interval_ms;
+	char buf[16];
+
+	if (!config_origin_has(&in->origin, "advert_interval")) {
+		in->advert_interval_ms = in->version == 2 ? DEFAULT_ADVERT_V2_MS : DEFAULT_ADVERT_V3_MS;
+		return;
+	}
+	duration_format(ms, buf, sizeof(buf));
+	if (in->version == 2) {
+		/* RFC 3768 5.3.7: Adver Int is 8 bits of whole seconds. */
+		if (ms % 1000)
+			ERR(v, line, "advert_interval: %s is not a whole number of seconds "
+			    "(VRRPv2 advertises whole seconds, 1s..255s)", buf);
+		else if (ms < 1000 || ms > 255000)
+			ERR(v, line, "advert_interval: %s is out of range 1s..255s for version 2", buf);
+	} else {
+		/* RFC 5798 5.2.7: Max Adver Int is 12 bits of centiseconds. */
+		if (ms % 10)
+			ERR(v, line, "advert_interval: %s is not a multiple of 10ms "
+			    "(VRRPv3 advertises centiseconds, 10ms..40.95s)", buf);
+		else if (ms < 10 || ms > 40950)
+			ERR(v, line, "advert_interval: %s is out of range 10ms..40.95s for version 3", buf);
+	}
+}
+
+static void validate_version_keys(struct vctx *v, struct config_instance *in)
+{
+	const struct config_origin *o = &in->origin;
+
+	if (in->version == 2) {
+		if (config_origin_has(o, "checksum"))
+			ERR(v, config_key_line(o, "checksum"), "checksum is only valid with version = 3 "
+			    "(VRRPv2 always checksums the VRRP message alone)");
+		if (in->auth_type == CONFIG_AUTH_PASS && !config_origin_has(o, "auth_pass"))
+			ERR(v, config_key_line(o, "auth_type"),
+			    "auth_type = pass needs auth_pass (1..8 characters)");
+		if (config_origin_has(o, "auth_pass") && in->auth_type != CONFIG_AUTH_PASS)
+			ERR(v, config_key_line(o, "auth_pass"), "auth_pass is only valid with auth_type = pass");
+		return;
+	}
+	/* RFC 5798 removed VRRPv2's authentication. */
+	if (config_origin_has(o, "auth_type"))
+		ERR(v, config_key_line(o, "auth_type"), "auth_type is only valid with version = 2 "
+		    "(VRRPv3 has no authentication)");
+	if (config_origin_has(o, "auth_pass"))
+		ERR(v, config_key_line(o, "auth_pass"), "auth_pass is only valid with version = 2 "
+		    "(VRRPv3 has no authentication)");
+}
+
+static int resolve_tracks(struct vctx *v, struct config_instance *in)
+{
+	unsigned degraded = 0;
+
+	in->track_index = calloc(in->n_track ? in->n_track : 1, sizeof(*in->track_index));
+	if (!in->track_index)
+		return -ENOMEM;
+	for (size_t t = 0; t < in->n_track; t++) {
+		long idx = config_find_check(v->cfg, in->track[t]);
+
+		if (idx < 0) {
+			ERR(v, in->track_lines[t], "track: no [check %s] section", in->track[t]);
+			continue;
+		}
+		in->track_index[t] = (size_t)idx;
+		v->cfg->checks[idx].n_tracked_by++;
+		degraded += v->cfg->checks[idx].degraded_penalty;
+	}
+	if (in->priority == 255 && in->n_track > 0)
+		ERR(v, in->track_lines[0], "track: priority 255 (address owner) never changes, so "
+		    "tracked checks would have no effect; use a priority of 1..254");
+	/* DESIGN.md "Health takeover": resign_below must sit at or below a
+	 * degraded node's priority, or a merely degraded master hands the VIP
+	 * to a node that lacks its writes. */
+	if (in->resign_below > 0 && in->priority != 255) {
+		unsigned line = config_key_line(&in->origin, "resign_below");
+
+		if (in->resign_below >= in->priority)
+			WARN(v, line, "resign_below %u is not below this instance's priority %u: a "
+			     "healthy peer with the same settings would take the VIP from it",
+			     in->resign_below, in->priority);
+		else if (degraded > 0 && in->priority - (int)degraded < in->resign_below)
+			WARN(v, line, "resign_below %u is above priority %u minus the degraded "
+			     "penalties of its tracked checks (%u): a merely degraded master "
+			     "would hand over the VIP", in->resign_below, in->priority, degraded);
+		if (in->preempt)
+			WARN(v, line, "resign_below has no effect with preempt = yes (a healthier "
+			     "backup takes over anyway)");
+	}
+	return 0;
+}
+
+static void validate_pairs(struct vctx *v, size_t i)
+{
+	const struct config_instance *in = &v->cfg->instances[i];
+
+	for (size_t j = 0; j < i; j++) {
+		const struct config_instance *o = &v->cfg->instances[j];
+
+		if (in->interface && o->interface && in->vrid && in->vrid == o->vrid &&
+		    strcmp(in->interface, o->interface) == 0)
+			ERR(v, config_key_line(&in->origin, "vrid"), "vrid %u on %s is already used by "
+			    "instance '%s' (line %u)", in->vrid, in->interface, o->name,
+			    config_key_line(&o->origin, "vrid"));
+		for (size_t a = 0; a < in->n_vips; a++)
+			for (size_t b = 0; b < o->n_vips; b++)
+				if (in->vips[a].addr.s_addr == o->vips[b].addr.s_addr) {
+					char ip[INET_ADDRSTRLEN];
+
+					inet_ntop(AF_INET, &in->vips[a].addr, ip, sizeof(ip));
+					ERR(v, in->vips[a].line, "virtual_ip %s is also in instance '%s' "
+					    "(line %u)", ip, o->name, o->vips[b].line);
+				}
+	}
+}
+
+static int validate_instance(struct vctx *v, size_t i)
+{
+	struct config_instance *in = &v->cfg->instances[i];
+	const char *n = in->name;
+
+	require(v, &in->origin, "instance", n, "interface");
+	require(v, &in->origin, "instance", n, "vrid");
+	require(v, &in->origin, "instance", n, "virtual_ip");
+	if (in->interface && (strlen(in->interface) >= IF_NAMESIZE ||
+			      strpbrk(in->interface, "/ \t:")))
+		ERR(v, config_key_line(&in->origin, "interface"), "interface: '%s' is not a valid "
+		    "interface name (at most %d characters, no '/', ':' or blanks)",
+		    in->interface, IF_NAMESIZE - 1);
+	validate_interval(v, in);
+	validate_version_keys(v, in);
+	validate_pairs(v, i);
+	return resolve_tracks(v, in);
+}
+
+/* ---- checks -------------------------------------------------------- */
+
+static void validate_target(struct vctx *v, struct config_check *c)
+{
+	const struct config_origin *o = &c->origin;
+	bool host = config_origin_has(o, "host"), sock = config_origin_has(o, "socket");
+
+	switch (c->type) {
+	case CONFIG_CHECK_TCP:
+		require(v, o, "check", c->name, "host");
+		require(v, o, "check", c->name, "port");
+		break;
+	case CONFIG_CHECK_MYSQL_PING:
+	case CONFIG_CHECK_MYSQL_REPLICATION:
+		if (host && sock) {
+			unsigned lh = config_key_line(o, "host"), ls = config_key_line(o, "socket");
+
+			ERR(v, lh > ls ? lh : ls, "host and socket are exclusive: give one of them");
+		} else if (!host && !sock) {
+			ERR(v, o->section_line, "check '%s' needs 'host' (an IP address) or 'socket' "
+			    "(the server's unix socket path)", c->name);
+		}
+		if (sock && config_origin_has(o, "port"))
+			ERR(v, config_key_line(o, "port"), "port has no meaning with socket");
+		if (!config_origin_has(o, "port"))
+			c->port = DEFAULT_MYSQL_PORT;
+		break;
+	case CONFIG_CHECK_SCRIPT:
+		require(v, o, "check", c->name, "command");
+		break;
+	}
+}
+
+static int validate_check(struct vctx *v, struct config_check *c)
+{
+	const struct config_origin *o = &c->origin;
+	char a[16], b[16];
+
+	if (!config_origin_has(o, "type")) {
+		require(v, o, "check", c->name, "type");
+		return 0;
+	}
+	for (size_t k = 0; k < o->n_keys; k++)
+		if (!(config_check_key_types(o->keys[k].key) & CONFIG_TYPE_BIT(c->type)))
+			ERR(v, o->keys[k].line, "key '%s' is not valid for a check of type %s",
+			    o->keys[k].key, config_check_type_name(c->type));
+	validate_target(v, c);
+
+	if (!config_origin_has(o, "degraded_penalty"))
+		c->degraded_penalty = c->penalty < DEFAULT_DEGRADED_PENALTY ? c->penalty
+									   : DEFAULT_DEGRADED_PENALTY;
+	else if (c->degraded_penalty > c->penalty)
+		ERR(v, config_key_line(o, "degraded_penalty"), "degraded_penalty %u is larger than "
+		    "penalty %u (degraded must not cost more than failed)", c->degraded_penalty,
+		    c->penalty);
+
+	if (c->type == CONFIG_CHECK_MYSQL_PING) {
+		if (c->slow_ms >= c->timeout_ms)
+			ERR(v, config_key_line(o, config_origin_has(o, "slow") ? "slow" : "timeout"),
+			    "slow (%s) must be below timeout (%s)", duration_format(c->slow_ms, a, 16),
+			    duration_format(c->timeout_ms, b, 16));
+		if (!c->query) {
+			c->query = strdup(DEFAULT_QUERY);
+			if (!c->query)
+				return -ENOMEM;
+		}
+	}
+	if (c->type == CONFIG_CHECK_MYSQL_REPLICATION && c->crit_lag_ms <= c->warn_lag_ms)
+		ERR(v, config_key_line(o, config_origin_has(o, "crit_lag") ? "crit_lag" : "warn_lag"),
+		    "crit_lag (%s) must be greater than warn_lag (%s)",
+		    duration_format(c->crit_lag_ms, a, 16), duration_format(c->warn_lag_ms, b, 16));
+	return 0;
+}
+
+/* ---- whole file ---------------------------------------------------- */
+
+void config_validate(struct vigil_config *cfg, const char *file, struct config_diag *diag)
+{
+	struct vctx v = { .cfg = cfg, .diag = diag, .file = file };
+	bool uses_mysql = false;
+
+	if (global_defaults(&v) < 0) {
+		ERR(&v, 0, "out of memory");
+		return;
+	}
+	/* Checks first: instances add up their degraded penalties. */
+	for (size_t i = 0; i < cfg->n_checks; i++) {
+		if (validate_check(&v, &cfg->checks[i]) < 0) {
+			ERR(&v, 0, "out of memory");
+			return;
+		}
+		uses_mysql |= config_origin_has(&cfg->checks[i].origin, "type") &&
+			      cfg->checks[i].type != CONFIG_CHECK_TCP &&
+			      cfg->checks[i].type != CONFIG_CHECK_SCRIPT;
+	}
+	if (cfg->n_instances == 0)
+		ERR(&v, 1, "no [instance NAME] section: there is nothing to run");
+	for (size_t i = 0; i < cfg->n_instances; i++)
+		if (validate_instance(&v, i) < 0) {
+			ERR(&v, 0, "out of memory");
+			return;
+		}
+	for (size_t i = 0; i < cfg->n_checks; i++)
+		if (cfg->checks[i].n_tracked_by == 0)
+			WARN(&v, cfg->checks[i].origin.section_line, "check '%s' is not tracked by "
+			     "any instance: it will run but change nothing", cfg->checks[i].name);
+	if (uses_mysql && !cfg->global.mysql_defaults_file)
+		WARN(&v, cfg->global.origin.section_line ? cfg->global.origin.section_line : 1,
+		     "no mysql_defaults_file in [global]: MySQL checks will connect without "
+		     "credentials");
+}

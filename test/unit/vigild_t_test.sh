@@ -1,0 +1,85 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Black-box test of `vigild -t`: the sample passes; broken files fail with
+# exit 1, exact FILE:LINE: messages on stderr and nothing on stdout.
+# Usage: vigild_t_test.sh PATH/TO/vigild [SOURCE_DIR]
+set -u
+VIGILD=${1:?usage: $0 PATH/TO/vigild [SOURCE_DIR]}
+SRC=${2:-$(cd "$(dirname "$0")/../.." && pwd)}
+TMP=$(mktemp -d /tmp/vigild-t-test.XXXXXX) || exit 1
+trap 'rm -rf "$TMP"' EXIT INT TERM
+FAIL=0
+
+fail() { echo "FAIL: $*"; FAIL=1; }
+
+# run NAME: runs vigild -t -f NAME, leaving rc, out, err
+run() {
+	"$VIGILD" -t -f "$1" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+}
+
+# The sample configuration: exit 0, summary and "configuration OK".
+run "$SRC/etc/vigil.ini"
+[ "$rc" -eq 0 ] || fail "sample: exit $rc, stderr: $(cat "$TMP/err")"
+grep -qx "configuration OK" "$TMP/out" || fail "sample: no 'configuration OK' on stdout"
+grep -q "^instance writer: eth0 vrid 51" "$TMP/out" || fail "sample: no instance summary"
+if grep -v ": warning: " "$TMP/err" | grep -q .; then
+	fail "sample: stderr has more than warnings: $(cat "$TMP/err")"
+fi
+
+# expect_broken FILE EXPECTED_STDERR_LINE: exit 1, the exact line on
+# stderr, stdout empty.
+expect_broken() {
+	run "$1"
+	[ "$rc" -eq 1 ] || fail "$1: exit $rc, expected 1"
+	grep -qxF "$2" "$TMP/err" || fail "$1: stderr lacks '$2'; got: $(cat "$TMP/err")"
+	[ -s "$TMP/out" ] && fail "$1: stdout not empty: $(cat "$TMP/out")"
+	return 0
+}
+
+BASE='[instance a]
+interface = eth0
+vrid = 1
+virtual_ip = 198.18.0.10/24'
+
+printf '%s\npriority = 300\n' "$BASE" >"$TMP/range.ini"
+expect_broken "$TMP/range.ini" "$TMP/range.ini:5: priority: 300 is out of range 1..255"
+
+printf '%s\nvrid = 2\n' "$BASE" >"$TMP/twice.ini"
+expect_broken "$TMP/twice.ini" \
+	"$TMP/twice.ini:5: key 'vrid' given twice in [instance a] (first at line 3)"
+
+printf '%s\n[check c]\ntype = tcp\nhost = 127.0.0.1\nport = 1\nwarn_lag = 5s\n' "$BASE" >"$TMP/type.ini"
+expect_broken "$TMP/type.ini" "$TMP/type.ini:9: key 'warn_lag' is not valid for a check of type tcp"
+
+{ printf '%s\n; ' "$BASE"; i=0; while [ $i -lt 30 ]; do printf 'xxxxxxxxxx'; i=$((i + 1)); done; echo; } >"$TMP/long.ini"
+expect_broken "$TMP/long.ini" "$TMP/long.ini:5: line is 302 characters long; the limit is 197"
+
+printf '[instance b]\n' >"$TMP/missing.ini"
+expect_broken "$TMP/missing.ini" "$TMP/missing.ini:1: instance 'b' is missing required key 'virtual_ip'"
+
+# A missing file is an error too.
+expect_broken "$TMP/nonexistent.ini" "$TMP/nonexistent.ini: cannot open: No such file or directory"
+
+# Without -t the daemon refuses credentials it cannot use safely, before
+# touching anything: a missing defaults file, then one others can read.
+sed "s|^mysql_defaults_file = .*|mysql_defaults_file = $TMP/client.cnf|" "$SRC/etc/vigil.ini" >"$TMP/run.ini"
+"$VIGILD" -f "$TMP/run.ini" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ "$rc" -eq 1 ] || fail "missing defaults file: exit $rc, expected 1"
+grep -q "mysql_defaults_file $TMP/client.cnf: No such file or directory" "$TMP/err" ||
+	fail "missing defaults file: message missing: $(cat "$TMP/err")"
+printf '[client]\nuser = vigil\npassword = secret\n' >"$TMP/client.cnf"
+chmod 644 "$TMP/client.cnf"
+"$VIGILD" -f "$TMP/run.ini" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ "$rc" -eq 1 ] || fail "readable defaults file: exit $rc, expected 1"
+grep -q "is accessible by group or others (mode 644).*chmod 600 $TMP/client.cnf" "$TMP/err" ||
+	fail "readable defaults file: message missing: $(cat "$TMP/err")"
+
+# Usage errors.
+"$VIGILD" --bogus >"$TMP/out" 2>"$TMP/err"
+[ $? -eq 64 ] || fail "--bogus: expected exit 64"
+
+[ "$FAIL" -eq 0 ] && echo "vigild -t: all checks passed"
+exit "$FAIL"
