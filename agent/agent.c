@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The running daemon: wires configuration, VRRP instances, VIP addresses,
+// link monitoring and notify scripts together on one libev loop.
+#include "agent.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "instance.h"
+#include "linkmon.h"
+#include "notify.h"
+#include "vip.h"
+
+/* A stop waits at most this long beyond the notify timeout for the STOP
+ * scripts, so a wedged script cannot keep the daemon alive. */
+#define STOP_DRAIN_SLACK_MS 1000u
+/* If the link monitor has not reported an interface by then, the instance
+ * starts anyway (in FAULT until the interface is reported). */
+#define LINK_WAIT_S 3.0
+
+struct agent_instance {
+	struct agent *agent;
+	const struct config_instance *ci;
+	struct vrrp_instance *vrrp;
+	struct vip_set *vips;
+	struct notify *notify;
+	struct vip_addr *vip_addrs;     /* configured VIPs */
+	char **vip_text;                /* "198.18.0.100/24", for notify */
+	bool started;
+	bool link_known;
+	enum vrrp_state state;          /* as last reported by the instance */
+	bool drained;
+};
+
+struct agent {
+	struct ev_loop *loop;
+	const struct vigil_config *cfg;
+	const struct logger *log;
+	struct linkmon *linkmon;
+	struct agent_instance *insts;
+	size_t n_insts;
+	ev_timer link_wait;
+	bool stopping;
+	bool stopped;
+};
+
+static const char *errstr(int neg_errno)
+{
+	return strerror(neg_errno < 0 ? -neg_errno : neg_errno);
+}
+
+/* ---- VIPs ----------------------------------------------------------- */
+
+static int add_vips(void *ctx)
+{
+	struct agent_instance *ai = ctx;
+	int first_err = 0;
+	for (size_t i = 0; i < ai->ci->n_vips; i++) {
+		char err[256] = "";
+		bool was = false;
+		int rc = vip_add(ai->vips, &ai->vip_addrs[i], &was, err, sizeof(err));
+		if (rc < 0) {
+			log_err(ai->agent->log, "instance %s: cannot add VIP %s on %s: %s", ai->ci->name,
+				ai->vip_text[i], ai->ci->interface, err[0] ? err : errstr(rc));
+			if (!first_err)
+				first_err = rc;
+		}
+	}
+	return first_err;
+}
+
+static int remove_vips(void *ctx)
+{
+	struct agent_instance *ai = ctx;
+	char err[256] = "";
+	int rc = vip_release_all(ai->vips, err, sizeof(err));
+	if (rc < 0)
+		log_err(ai->agent->log, "instance %s: cannot remove VIPs from %s: %s", ai->ci->name,
+			ai->ci->interface, err[0] ? err : errstr(rc));
+	return rc;
+}
+
+/* A VIP left on the interface by a vigild that crashed must not stay on a
+ * node that is not master: two hosts answering ARP for it is split brain. */
+static void remove_stale_vips(struct agent_instance *ai)
+{
+	if (ai->ci->priority == VRRP_PRIO_OWNER)
+		return; /* the owner becomes master at once and keeps them */
+	struct vip_addr found[CONFIG_VIP_MAX];
+	size_t n = 0;
+	char err[256] = "";
+	int rc = vip_find_present(ai->vips, ai->vip_addrs, ai->ci->n_vips, found,
+				  CONFIG_VIP_MAX, &n, err, sizeof(err));
+	if (rc < 0) {
+		log_warn(ai->agent->log, "instance %s: cannot list addresses of %s: %s", ai->ci->name,
+			 ai->ci->interface, err[0] ? err : errstr(rc));
+		return;
+	}
+	for (size_t i = 0; i < n && i < CONFIG_VIP_MAX; i++) {
+		char text[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &found[i].addr, text, sizeof(text));
+		rc = vip_del(ai->vips, &found[i], NULL, err, sizeof(err));
+		if (rc < 0)
+			log_err(ai->agent->log, "instance %s: stale VIP %s/%u on %s: cannot remove: %s",
+				ai->ci->name, text, found[i].prefix, ai->ci->interface,
+				err[0] ? err : errstr(rc));
+		else
+			log_warn(ai->agent->log,
+				 "instance %s: removed stale VIP %s/%u from %s (left by an earlier run; this node starts as BACKUP)",
+				 ai->ci->name, text, found[i].prefix, ai->ci->interface);
+	}
+}
+
+/* ---- state changes and notes ---------------------------------------- */
+
+static enum notify_state notify_state_of(enum vrrp_state s, bool stopping)
+{
+	switch (s) {
+	case VRRP_STATE_BACKUP: return NOTIFY_STATE_BACKUP;
+	case VRRP_STATE_MASTER: return NOTIFY_STATE_MASTER;
+	case VRRP_STATE_FAULT: return NOTIFY_STATE_FAULT;
+	case VRRP_STATE_INIT:
+	case VRRP_STATE_COUNT: break;
+	}
+	return stopping ? NOTIFY_STATE_STOP : NOTIFY_STATE_INIT;
+}
+
+static void state_changed(void *ctx, const struct vrrp_instance_change *chg)
+{
+	struct agent_instance *ai = ctx;
+	struct agent *ag = ai->agent;
+	char master[96] = "";
+	if (chg->master && chg->master->known && chg->master->addr.len == 4) {
+		char a[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, chg->master->addr.bytes, a, sizeof(a));
+		snprintf(master, sizeof(master), ", master heard: %s priority %u", a,
+			 chg->master->priority);
+	}
+	log_info(ag->log, "instance %s: %s -> %s (%s; priority %u%s)", ai->ci->name,
+		 vrrp_state_name(chg->from), vrrp_state_name(chg->to),
+		 vrrp_fsm_reason_name(chg->reason), chg->priority, master);
+	ai->state = chg->to;
+
+	struct notify_change nc = {
+		.state = notify_state_of(chg->to, ag->stopping),
+		.prev = notify_state_of(chg->from, false),
+		.priority = chg->priority,
+		.vips = (const char *const *)ai->vip_text,
+		.n_vips = ai->ci->n_vips,
+	};
+	if (nc.state == NOTIFY_STATE_INIT)
+		return; /* back to INIT without a stop: nothing to report */
+	int rc = notify_state_change(ai->notify, &nc);
+	if (rc < 0)
+		log_err(ag->log, "instance %s: cannot queue notify scripts: %s", ai->ci->name,
+			errstr(rc));
+}
+
+static void note(void *ctx, enum vrrp_instance_note kind, const char *detail)
+{
+	struct agent_instance *ai = ctx;
+	enum log_level level = kind == VRRP_NOTE_ADVERT_NOTICE ? LOG_LVL_INFO : LOG_LVL_WARN;
+	log_msg(ai->agent->log, level, "instance %s: %s", ai->ci->name, detail);
+}
+
+static void notify_done(const struct notify_report *rep, void *ctx)
+{
+	struct agent_instance *ai = ctx;
+	const struct logger *log = ai->agent->log;
+	const char *prog = rep->argv && rep->argv[0] ? rep->argv[0] : "?";
+	const char *which = rep->generic ? "notify" : "notify_<state>";
+	const struct proc_result *r = &rep->result;
+	if (rep->dropped) {
+		log_warn(log, "instance %s: %s %s for %s was not run (queue full or stopping)",
+			 ai->ci->name, which, prog, notify_state_name(rep->state));
+		return;
+	}
+	switch (r->outcome) {
+	case PROC_EXITED:
+		log_msg(log, r->exit_code ? LOG_LVL_WARN : LOG_LVL_INFO,
+			"instance %s: %s %s %s: exit %d after %llu ms%s%s", ai->ci->name, which, prog,
+			notify_state_name(rep->state), r->exit_code,
+			(unsigned long long)r->duration_ms, r->output[0] ? ": " : "", r->output);
+		break;
+	case PROC_EXEC_FAILED:
+	case PROC_SPAWN_FAILED:
+		log_err(log, "instance %s: %s %s: cannot run: %s", ai->ci->name, which, prog,
+			strerror(r->err));
+		break;
+	default:
+		log_warn(log, "instance %s: %s %s %s: %s (signal %d) after %llu ms", ai->ci->name,
+			 which, prog, notify_state_name(rep->state), proc_outcome_name(r->outcome),
+			 r->signo, (unsigned long long)r->duration_ms);
+		break;
+	}
+}
+
+/* ---- links ------------------------------------------------------------ */
+
+static struct in_addr primary_address(struct agent_instance *ai)
+{
+	struct in_addr a = { 0 };
+	char err[256] = "";
+	int rc = vip_primary(ai->vips, ai->vip_addrs, ai->ci->n_vips, &a, err, sizeof(err));
+	if (rc < 0 && rc != -ENODEV && rc != -EADDRNOTAVAIL)
+		log_warn(ai->agent->log, "instance %s: cannot read the address of %s: %s",
+			 ai->ci->name, ai->ci->interface, err[0] ? err : errstr(rc));
+	return rc < 0 ? (struct in_addr){ 0 } : a;
+}
+
+static void start_instance(struct agent_instance *ai)
+{
+	if (ai->started || ai->agent->stopping)
+		return;
+	ai->started = true;
+	remove_stale_vips(ai);
+	vrrp_instance_start(ai->vrrp);
+}
+
+/* The link monitor's view of one interface changed: refresh every
+ * instance on it (state, index, source address). */
+static void refresh_link(struct agent_instance *ai, int ifindex, enum linkmon_link link)
+{
+	bool up = link == LINKMON_UP;
+	struct in_addr primary = up ? primary_address(ai) : (struct in_addr){ 0 };
+	if (up && primary.s_addr == 0 && !ai->link_known)
+		log_warn(ai->agent->log,
+			 "instance %s: %s has no IPv4 address of its own: FAULT until it has one (VRRP sends from it)",
+			 ai->ci->name, ai->ci->interface);
+	if (link == LINKMON_ABSENT && !ai->link_known)
+		log_warn(ai->agent->log, "instance %s: interface %s does not exist: FAULT until it appears",
+			 ai->ci->name, ai->ci->interface);
+	ai->link_known = true;
+	vrrp_instance_set_link(ai->vrrp, link == LINKMON_ABSENT ? 0 : ifindex, up, primary);
+	start_instance(ai);
+}
+
+static void link_event(void *ctx, const struct linkmon_event *ev)
+{
+	struct agent *ag = ctx;
+	if (ag->stopping)
+		return;
+	for (size_t i = 0; i < ag->n_insts; i++) {
+		struct agent_instance *ai = &ag->insts[i];
+		if (strcmp(ai->ci->interface, ev->ifname) != 0)
+			continue;
+		if (ev->kind == LINKMON_EV_LINK)
+			log_info(ag->log, "instance %s: interface %s is %s", ai->ci->name, ev->ifname,
+				 linkmon_link_name(ev->link));
+		refresh_link(ai, ev->ifindex, ev->link);
+	}
+}
+
+static void link_wait_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct agent *ag = w->data;
+	for (size_t i = 0; i < ag->n_insts; i++) {
+		if (!ag->insts[i].started) {
+			log_warn(ag->log, "instance %s: state of %s not known after %.0f s: starting in FAULT",
+				 ag->insts[i].ci->name, ag->insts[i].ci->interface, LINK_WAIT_S);
+			start_instance(&ag->insts[i]);
+		}
+	}
+}
+
+/* ---- building ------------------------------------------------------- */
+
+static int build_instance(struct agent *ag, struct agent_instance *ai,
+			  const struct config_instance *ci, char *err, size_t errlen)
+{
+	ai->agent = ag;
+	ai->ci = ci;
+	ai->state = VRRP_STATE_INIT;
+	ai->vip_addrs = calloc(ci->n_vips, sizeof(*ai->vip_addrs));
+	ai->vip_text = calloc(ci->n_vips + 1, sizeof(*ai->vip_text));
+	struct in_addr *addrs = calloc(ci->n_vips, sizeof(*addrs));
+	struct in_addr *peers = ci->n_peers ? calloc(ci->n_peers, sizeof(*peers)) : NULL;
+	int rc = -ENOMEM;
+	if (!ai->vip_addrs || !ai->vip_text || !addrs || (ci->n_peers && !peers))
+		goto out;
+	for (size_t i = 0; i < ci->n_vips; i++) {
+		char a[INET_ADDRSTRLEN], text[INET_ADDRSTRLEN + 4];
+		ai->vip_addrs[i].addr = ci->vips[i].addr;
+		ai->vip_addrs[i].prefix = ci->vips[i].prefix_len;
+		addrs[i] = ci->vips[i].addr;
+		inet_ntop(AF_INET, &ci->vips[i].addr, a, sizeof(a));
+		snprintf(text, sizeof(text), "%s/%u", a, ci->vips[i].prefix_len);
+		if (!(ai->vip_text[i] = strdup(text)))
+			goto out;
+	}
+	for (size_t i = 0; i < ci->n_peers; i++)
+		peers[i] = ci->peers[i].addr;
+
+	rc = vip_new(&ai->vips, ci->interface, err, errlen);
+	if (rc < 0)
+		goto out;
+
+	struct notify_conf nconf = {
+		.instance = ci->name,
+		.router_id = ag->cfg->global.router_id,
+		.notify = ci->notify.argv,
+		.notify_master = ci->notify_master.argv,
+		.notify_backup = ci->notify_backup.argv,
+		.notify_fault = ci->notify_fault.argv,
+		.notify_stop = ci->notify_stop.argv,
+		.timeout_ms = ci->notify_timeout_ms,
+	};
+	rc = notify_new(&ai->notify, ag->loop, &nconf, notify_done, ai);
+	if (rc < 0) {
+		snprintf(err, errlen, "instance %s: notify: %s", ci->name, errstr(rc));
+		goto out;
+	}
+
+	struct vrrp_instance_conf vconf = {
+		.name = ci->name,
+		.ifname = ci->interface,
+		.fsm = {
+			.version = ci->version,
+			.vrid = ci->vrid,
+			.base_priority = ci->priority,
+			.advert_interval_ms = ci->advert_interval_ms,
+			.preempt = ci->preempt,
+			.preempt_delay_ms = ci->preempt_delay_ms,
+			.health_takeover = ci->health_takeover,
+			.resign_below = ci->resign_below,
+		},
+		.csum = ci->checksum == CONFIG_CHECKSUM_PSEUDO_HEADER ? VRRP_CSUM_PSEUDO_HEADER
+			: ci->checksum == CONFIG_CHECKSUM_RFC9568 ? VRRP_CSUM_RFC9568
+			: VRRP_CSUM_AUTO,
+		.auth_type = ci->auth_type == CONFIG_AUTH_PASS ? VRRP_AUTH_PASS : VRRP_AUTH_NONE,
+		.vips = addrs,
+		.n_vips = ci->n_vips,
+		.peers = peers,
+		.n_peers = ci->n_peers,
+		.garp_repeat = ci->garp_master_repeat,
+		.garp_interval_ms = ci->garp_interval_ms,
+		.garp_delay_ms = ci->garp_master_delay_ms,
+		.garp_refresh_ms = ci->garp_master_refresh_ms,
+		.garp_refresh_repeat = ci->garp_master_refresh_repeat,
+	};
+	/* RFC 2338 5.3.7: the password is zero-padded to 8 bytes. */
+	memcpy(vconf.auth_data, ci->auth_pass, strnlen(ci->auth_pass, VRRP_AUTH_LEN));
+	static const struct vrrp_instance_ops ops = {
+		.add_vips = add_vips,
+		.remove_vips = remove_vips,
+		.state_changed = state_changed,
+		.note = note,
+	};
+	rc = vrrp_instance_new(ag->loop, &vconf, &ops, ai, &ai->vrrp);
+	if (rc < 0)
+		snprintf(err, errlen, "instance %s: %s", ci->name, errstr(rc));
+out:
+	free(addrs);
+	free(peers);
+	return rc;
+}
+
+static void free_instance(struct agent_instance *ai)
+{
+	vrrp_instance_free(ai->vrrp);
+	notify_free(ai->notify);
+	if (ai->vips) {
+		char err[256];
+		vip_release_all(ai->vips, err, sizeof(err));
+	}
+	vip_free(ai->vips);
+	if (ai->vip_text)
+		for (size_t i = 0; ai->vip_text[i]; i++)
+			free(ai->vip_text[i]);
+	free(ai->vip_text);
+	free(ai->vip_addrs);
+}
+
+int agent_new(struct agent **out, struct ev_loop *loop, const struct vigil_config *cfg,
+	      const struct logger *log, char *err, size_t errlen)
+{
+	*out = NULL;
+	struct agent *ag = calloc(1, sizeof(*ag));
+	if (!ag)
+		return -ENOMEM;
+	ag->loop = loop;
+	ag->cfg = cfg;
+	ag->log = log;
+	ev_timer_init(&ag->link_wait, link_wait_cb, LINK_WAIT_S, 0.);
+	ag->link_wait.data = ag;
+	ag->insts = calloc(cfg->n_instances ? cfg->n_instances : 1, sizeof(*ag->insts));
+	if (!ag->insts) {
+		free(ag);
+		return -ENOMEM;
+	}
+	int rc = linkmon_new(&ag->linkmon, loop, LINKMON_RCVBUF_DEFAULT, link_event, ag);
+	if (rc < 0)
+		snprintf(err, errlen, "link monitor: %s", errstr(rc));
+	for (size_t i = 0; rc == 0 && i < cfg->n_instances; i++) {
+		ag->n_insts = i + 1;
+		rc = build_instance(ag, &ag->insts[i], &cfg->instances[i], err, errlen);
+		if (rc == 0) {
+			rc = linkmon_watch(ag->linkmon, cfg->instances[i].interface);
+			if (rc == -EEXIST) /* two instances on one interface */
+				rc = 0;
+			else if (rc < 0)
+				snprintf(err, errlen, "watch %s: %s", cfg->instances[i].interface, errstr(rc));
+		}
+	}
+	if (rc < 0) {
+		agent_free(ag);
+		return rc;
+	}
+	*out = ag;
+	return 0;
+}
+
+int agent_start(struct agent *ag, char *err, size_t errlen)
+{
+	int rc = linkmon_start(ag->linkmon);
+	if (rc < 0) {
+		snprintf(err, errlen, "link monitor: %s", errstr(rc));
+		return rc;
+	}
+	ev_timer_start(ag->loop, &ag->link_wait);
+	return 0;
+}
+
+/* ---- stopping ------------------------------------------------------- */
+
+static void drained(struct notify *n, bool complete, void *ctx)
+{
+	(void)n;
+	struct agent_instance *ai = ctx;
+	struct agent *ag = ai->agent;
+	ai->drained = true;
+	if (!complete)
+		log_warn(ag->log, "instance %s: notify scripts still running at stop were killed",
+			 ai->ci->name);
+	for (size_t i = 0; i < ag->n_insts; i++)
+		if (!ag->insts[i].drained)
+			return;
+	ag->stopped = true;
+	ev_break(ag->loop, EVBREAK_ALL);
+}
+
+void agent_stop(struct agent *ag)
+{
+	if (ag->stopping)
+		return;
+	ag->stopping = true;
+	log_info(ag->log, "stopping: masters send priority 0 and release their VIPs");
+	ev_timer_stop(ag->loop, &ag->link_wait);
+	for (size_t i = 0; i < ag->n_insts; i++) {
+		struct agent_instance *ai = &ag->insts[i];
+		if (ai->started) {
+			vrrp_instance_stop(ai->vrrp);
+		}
+	}
+	for (size_t i = 0; i < ag->n_insts; i++) {
+		struct agent_instance *ai = &ag->insts[i];
+		uint32_t limit = ai->ci->notify_timeout_ms + STOP_DRAIN_SLACK_MS;
+		int rc = notify_drain(ai->notify, limit, drained, ai);
+		if (rc < 0 && rc != -EBUSY)
+			drained(ai->notify, false, ai);
+	}
+}
+
+bool agent_stopped(const struct agent *ag)
+{
+	return ag->stopped;
+}
+
+void agent_free(struct agent *ag)
+{
+	if (!ag)
+		return;
+	ev_timer_stop(ag->loop, &ag->link_wait);
+	linkmon_free(ag->linkmon);
+	for (size_t i = 0; i < ag->n_insts; i++)
+		free_instance(&ag->insts[i]);
+	free(ag->insts);
+	free(ag);
+}

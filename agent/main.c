@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vigild: command line, configuration check, and the daemon's start. */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "config_host.h"
+#include "config_print.h"
+#include "daemon.h"
+
+#ifndef VIGIL_VERSION
+#define VIGIL_VERSION "0.1.0"
+#endif
+
+/* Exit codes: 0 ok, 1 configuration error, 3 could not start (daemon.h),
+ * 64 (EX_USAGE) bad command line. */
+enum { EXIT_CONFIG = DAEMON_EXIT_CONFIG, EXIT_USAGE = 64 };
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: vigild [-f FILE] [-t] [--syslog] [-h] [-V]\n"
+		"  -f, --file FILE  configuration file (default %s)\n"
+		"  -t, --test       check the configuration, print a summary, and exit\n"
+		"      --syslog     log to syslog as well as stderr\n"
+		"  -h, --help       show this help\n"
+		"  -V, --version    show the version\n",
+		CONFIG_DEFAULT_PATH);
+}
+
+static void print_diag(const struct config_diag *diag)
+{
+	for (size_t i = 0; i < diag->count; i++)
+		fprintf(stderr, "%s\n", diag->entries[i].text);
+	if (diag->dropped)
+		fprintf(stderr, "vigild: %zu more messages not shown\n", diag->dropped);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "test", no_argument, NULL, 't' },
+		{ "syslog", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = CONFIG_DEFAULT_PATH;
+	bool test_only = false, use_syslog = false;
+	struct config_diag diag;
+	struct vigil_config *cfg = NULL;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "f:thV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'f': path = optarg; break;
+		case 't': test_only = true; break;
+		case 'S': use_syslog = true; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("vigild %s\n", VIGIL_VERSION); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vigild: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+
+	config_diag_init(&diag);
+	rc = config_load_file(path, &cfg, &diag);
+	if (rc == 0)
+		config_check_host(cfg, &diag);
+	print_diag(&diag);
+	if (rc < 0 && diag.count == 0)  /* e.g. out of memory: nothing said yet */
+		fprintf(stderr, "vigild: cannot load %s: %s\n", path, strerror(-rc));
+	config_diag_free(&diag);
+	if (rc < 0)
+		return EXIT_CONFIG;
+	if (test_only) {
+		config_print_summary(cfg, stdout);
+		printf("configuration OK\n");
+		config_free(cfg);
+		return 0;
+	}
+	rc = daemon_run(cfg, use_syslog);
+	config_free(cfg);
+	return rc;
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// One VRRP instance on the libev loop: the thin I/O shell around the pure
+// packet codec and state machine (STYLE.md 6).
+#ifndef VIGIL_VRRP_INSTANCE_H
+#define VIGIL_VRRP_INSTANCE_H
+
+#include <ev.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fsm.h"
+#include "packet.h"
+#include "socket.h"
+
+/*
+ * The instance owns its sockets (raw protocol 112, packet socket for ARP),
+ * its timers and its state machine. It does not know how VIPs are added,
+ * what a check is, or how anything is logged: it asks its owner through
+ * struct vrrp_instance_ops, and the owner (agent/) carries that out.
+ *
+ * Event handling: a libev callback gathers the facts (bytes, TTL, source,
+ * the monotonic time), calls the pure code, then executes the actions the
+ * state machine returned, in order.
+ */
+
+/* Everything an instance needs to know, copied by vrrp_instance_new(). */
+struct vrrp_instance_conf {
+	const char *name;             /* for messages */
+	const char *ifname;           /* interface the instance runs on */
+	struct vrrp_fsm_config fsm;   /* protocol settings */
+	enum vrrp_csum_mode csum;     /* v3 IPv4 checksum convention */
+	uint8_t auth_type;            /* v2: VRRP_AUTH_NONE or VRRP_AUTH_PASS */
+	uint8_t auth_data[VRRP_AUTH_LEN]; /* v2 PASS: zero-padded password */
+	const struct in_addr *vips;   /* VIP addresses (advert list, ARP) */
+	size_t n_vips;                /* 1..255 */
+	const struct in_addr *peers;  /* unicast peers; none = multicast */
+	size_t n_peers;
+	uint16_t garp_repeat;         /* ARPs per VIP in one burst (>= 1) */
+	uint32_t garp_interval_ms;    /* gap between rounds of a burst */
+	uint32_t garp_delay_ms;       /* second burst this long after becoming master; 0 = none */
+	uint32_t garp_refresh_ms;     /* periodic ARP while master; 0 = off */
+	uint16_t garp_refresh_repeat; /* ARPs per VIP in a refresh */
+};
+
+/* Things worth a log line that are not state changes. */
+enum vrrp_instance_note {
+	VRRP_NOTE_DROP,            /* a received packet was refused: detail names why */
+	VRRP_NOTE_ADVERT_NOTICE,   /* accepted, but differs from our config (log only) */
+	VRRP_NOTE_CSUM,            /* checksum convention switched, or peers disagree */
+	VRRP_NOTE_SEND_FAILED,     /* an advert or ARP could not be sent */
+	VRRP_NOTE_SOCKET,          /* a socket could not be opened */
+	VRRP_NOTE__COUNT
+};
+
+/* Name of a note ("drop", "advert-notice", ...). */
+const char *vrrp_instance_note_name(enum vrrp_instance_note note);
+
+/* What the state machine decided, for the owner to log and report. */
+struct vrrp_instance_change {
+	enum vrrp_state from, to;
+	enum vrrp_fsm_reason reason;
+	uint8_t priority;             /* our effective priority at the change */
+	const struct vrrp_fsm_peer *master; /* the master as last heard (may be !known) */
+};
+
+/* Callbacks into the owner. ctx is the owner's pointer. All required. */
+struct vrrp_instance_ops {
+	/* Add every VIP to the interface (becoming master). Returns 0 or a
+	 * negative errno; a failure is the owner's to report. */
+	int (*add_vips)(void *ctx);
+	/* Remove every VIP we added (leaving master). */
+	int (*remove_vips)(void *ctx);
+	/* A state change was carried out (VIPs already changed). */
+	void (*state_changed)(void *ctx, const struct vrrp_instance_change *chg);
+	/* Something to log; rate-limited here for per-packet notes. */
+	void (*note)(void *ctx, enum vrrp_instance_note note, const char *detail);
+};
+
+/* Counters, always on, for status and tests. */
+struct vrrp_instance_stats {
+	uint64_t rx_packets;                      /* datagrams read */
+	uint64_t rx_adverts;                      /* accepted and fed to the FSM */
+	uint64_t rx_sock_drops[VRRP_SOCK_DROP__COUNT];
+	uint64_t rx_drops[VRRP_DROP__COUNT];
+	uint64_t rx_wrong_if;                     /* arrived on another interface */
+	uint64_t rx_own;                          /* our own adverts looped back */
+	uint64_t rx_not_peer;                     /* unicast mode: sender not a peer */
+	uint64_t rx_csum_kind[VRRP_CSUM__KIND_COUNT];
+	uint64_t tx_adverts;
+	uint64_t tx_errors;
+	uint64_t garp_sent;
+	uint64_t garp_errors;
+};
+
+struct vrrp_instance;
+
+/*
+ * Create an instance in state INIT, not yet attached to its interface.
+ * loop: the event loop. conf: copied. ops/ctx: the owner's callbacks.
+ * Returns 0 and *out, -EINVAL for a bad conf, or -ENOMEM.
+ */
+int vrrp_instance_new(struct ev_loop *loop, const struct vrrp_instance_conf *conf,
+		      const struct vrrp_instance_ops *ops, void *ctx,
+		      struct vrrp_instance **out);
+
+/* Stop every watcher, close the sockets, free. Does not send anything or
+ * touch VIPs: call vrrp_instance_stop() first for a clean exit. Accepts NULL. */
+void vrrp_instance_free(struct vrrp_instance *inst);
+
+/*
+ * Tell the instance what the link looks like now. ifindex 0 = the interface
+ * does not exist (FAULT until it appears). up: administratively up with
+ * carrier. primary: the interface's primary IPv4 address (source of our
+ * adverts and the tie-break), 0.0.0.0 if none (then we cannot send: FAULT).
+ * May be called any time; sockets are (re)opened when the ifindex changes.
+ */
+void vrrp_instance_set_link(struct vrrp_instance *inst, int ifindex, bool up,
+			    struct in_addr primary);
+
+/* Leave INIT (RFC 5798 6.4.1): BACKUP, MASTER for an owner, or FAULT. */
+void vrrp_instance_start(struct vrrp_instance *inst);
+
+/* Shut down: a MASTER sends priority 0 and removes its VIPs; back to INIT. */
+void vrrp_instance_stop(struct vrrp_instance *inst);
+
+/* New effective priority from the health score (1..254; ignored by an owner). */
+void vrrp_instance_set_priority(struct vrrp_instance *inst, uint8_t priority);
+
+/* A fatal check failed (true) or recovered (false). */
+void vrrp_instance_set_check_fault(struct vrrp_instance *inst, bool fault);
+
+/* The state machine, read-only (state, priorities, timers, master, counters). */
+const struct vrrp_fsm *vrrp_instance_fsm(const struct vrrp_instance *inst);
+
+/* The I/O counters. */
+const struct vrrp_instance_stats *vrrp_instance_stats(const struct vrrp_instance *inst);
+
+/* The checksum form this instance sends now (v3 IPv4). */
+enum vrrp_csum_kind vrrp_instance_tx_csum(const struct vrrp_instance *inst);
+
+/* The instance's name, as configured. */
+const char *vrrp_instance_name(const struct vrrp_instance *inst);
+
+#endif
