@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The checker interface: what a health check reports, how a checker type
+// plugs in, and the generic scheduler that runs one check on the loop.
+#ifndef VIGIL_CHECK_H
+#define VIGIL_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Only pointers to the loop cross this interface, so the header needs no
+ * <ev.h>: pure code (agent/score.c) can use the result types without
+ * libev. Checkers include <ev.h> themselves. */
+struct ev_loop;
+
+/*
+ * A checker knows how to probe one thing (a TCP port, a SQL server, a
+ * replica, a script) and nothing else: not VRRP, not scoring, not config
+ * syntax. The scheduler (check.c) runs its probes every `interval` with a
+ * hard `timeout` enforced by an ev_timer, and hands every result to the
+ * owner's callback. Rise/fall hysteresis and penalties are the owner's
+ * (agent/score.c), so every checker gets them the same way.
+ */
+
+/* The verdict of one probe. Order matters: worse is larger. */
+enum check_status {
+	CHECK_OK = 0,
+	CHECK_DEGRADED, /* alive but slow / lagging / refusing clients */
+	CHECK_FAILED,   /* dead, hung, broken, or timed out */
+	CHECK_STATUS__COUNT
+};
+
+/* "ok", "degraded", "failed". */
+const char *check_status_name(enum check_status s);
+
+/* Length of a result's one-line detail, NUL included. */
+#define CHECK_DETAIL_MAX 192
+
+/* One result, as a checker reports it. */
+struct check_result {
+	enum check_status status;
+	/* A definite answer (e.g. a refused connect right after the
+	 * persistent connection was lost): the score counts it as `fall`
+	 * results at once instead of waiting for more. */
+	bool definite;
+	/* The probe could not judge the database because vigil is set up
+	 * wrong (bad credentials, missing privilege): reported loudly as a
+	 * configuration problem. status is still what the score should use. */
+	bool config_problem;
+	/* The measured value: latency in microseconds for ping-like checks,
+	 * lag in milliseconds for replication; -1 when there is none. */
+	int64_t value;
+	uint32_t duration_ms;   /* probe start to result (filled by the scheduler) */
+	char detail[CHECK_DETAIL_MAX]; /* one line; MySQL error numbers included */
+};
+
+/* Fill *r (zeroing it; value -1, no value) with status and a printf-style
+ * detail, truncated to CHECK_DETAIL_MAX - 1 bytes. */
+void check_result_set(struct check_result *r, enum check_status status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The settings a checker may use. A plain struct: checks never see the
+ * INI syntax. Strings are borrowed for the duration of create(). */
+struct check_params {
+	const char *name;            /* [check NAME], for messages */
+	const char *host;            /* IP literal or NULL */
+	uint16_t port;
+	const char *socket;          /* unix socket path or NULL */
+	uint32_t interval_ms;
+	uint32_t timeout_ms;
+	/* mysql_* */
+	const char *defaults_file;   /* [global] mysql_defaults_file or NULL */
+	uint32_t slow_ms;            /* mysql_ping: degraded when slower */
+	const char *query;           /* mysql_ping: the cheap query */
+	uint32_t connect_interval_ms;/* fresh-connection probe period */
+	uint32_t warn_lag_ms;        /* mysql_replication */
+	uint32_t crit_lag_ms;
+	const char *heartbeat_table;
+	/* script */
+	char *const *argv;           /* NULL-terminated */
+};
+
+struct check;
+
+/*
+ * A checker type. Every function receives the checker's own state.
+ * Probes are asynchronous: start() begins one and returns at once; the
+ * checker later calls check_report() exactly once for it, unless the
+ * scheduler cancelled it first (timeout or stop). start() may also call
+ * check_report() before it returns (a connect refused at once): the
+ * scheduler is ready for that. A checker may also call check_report() on
+ * its own between probes (a persistent connection seen closing), and
+ * check_probe_now() to ask for a confirming probe at once.
+ * The scheduler never calls start() from inside another of the checker's
+ * functions or from inside check_report()/check_probe_now(): every probe
+ * begins from the scheduler's own timer callback.
+ */
+struct check_type {
+	const char *name;   /* "tcp", "mysql_ping", ... */
+	/* Validate params and allocate state. chk is usable for check_loop()
+	 * and check_name() already (keep it for check_report()); strings in
+	 * p are borrowed for this call only. Returns 0 or a negative errno
+	 * with a message in err. */
+	int (*create)(struct check *chk, const struct check_params *p, void **state,
+		      char *err, size_t errlen);
+	/* Begin one probe. */
+	void (*start)(void *state);
+	/* Abandon the running probe (no report must follow for it, not even
+	 * from inside cancel()). Called only while a probe runs. */
+	void (*cancel)(void *state);
+	/* Release everything (a probe may be running: cancel it). No report
+	 * may follow. */
+	void (*destroy)(void *state);
+};
+
+/* The checker type called name, or NULL (registry.c). */
+const struct check_type *check_type_find(const char *name);
+
+/*
+ * Every result of a check, for the owner. r is valid during the call only.
+ * The callback may call check_stop(), check_start() and check_probe_now()
+ * on chk, but never check_free(chk): free it later, from outside.
+ */
+typedef void (*check_report_fn)(void *ctx, struct check *chk, const struct check_result *r);
+
+/*
+ * Create a check of the given type on loop; it does not run until
+ * check_start().
+ * p: settings; p->interval_ms and p->timeout_ms must be > 0 (-EINVAL);
+ * p->name is copied (NULL: "check"). report/ctx: the owner's callback for
+ * every result (report must not be NULL).
+ * Returns 0 and *out, or a negative errno with a message in err (the
+ * checker's own message when its create() refused the params).
+ */
+int check_new(struct check **out, struct ev_loop *loop, const struct check_type *type,
+	      const struct check_params *p, check_report_fn report, void *ctx,
+	      char *err, size_t errlen);
+
+/*
+ * Start probing: the first probe begins at once (on the next loop
+ * iteration, so the callback never runs inside check_start()), then one
+ * every interval, measured start to start. An interval that comes while a
+ * probe still runs is skipped and counted (stats.skipped): at most one
+ * probe is in flight. Each probe is cancelled after timeout_ms and
+ * reported as CHECK_FAILED "timeout after N ms", whatever the checker's
+ * own timeouts. No-op when already started.
+ */
+void check_start(struct check *chk);
+
+/* Stop probing: a running probe is cancelled (no result for it), no more
+ * probes start, and reports that still arrive are ignored (counted in
+ * stats.ignored). No-op when stopped. */
+void check_stop(struct check *chk);
+
+/* Stop and free. Accepts NULL. Never from inside the check's callback. */
+void check_free(struct check *chk);
+
+/*
+ * For checkers: report the result of the running probe, or an unsolicited
+ * one when no probe runs. For a probe's result the scheduler stops the
+ * timeout and fills duration_ms; an unsolicited result keeps the checker's
+ * duration_ms. Either way it becomes check_last() and goes to the owner,
+ * unless the check is stopped. r is copied.
+ */
+void check_report(struct check *chk, const struct check_result *r);
+
+/* For checkers (and the owner): run a probe at once, e.g. to confirm a
+ * lost connection instead of waiting for the interval. No-op while a probe
+ * runs or when stopped. The probe begins on the next loop iteration
+ * (never inside this call), and the next periodic one an interval later. */
+void check_probe_now(struct check *chk);
+
+/* For checkers: the loop they run on. */
+struct ev_loop *check_loop(const struct check *chk);
+
+/* The check's name. */
+const char *check_name(const struct check *chk);
+
+/* The check's type. */
+const struct check_type *check_get_type(const struct check *chk);
+
+/* Returns true while a probe is in flight. */
+bool check_probing(const struct check *chk);
+
+/* Counters, always on. */
+struct check_stats {
+	uint64_t probes;        /* probes started */
+	uint64_t timeouts;      /* probes cancelled by the timeout */
+	uint64_t skipped;       /* intervals skipped: a probe still ran */
+	uint64_t by_status[CHECK_STATUS__COUNT]; /* results passed on */
+	uint64_t unsolicited;   /* reports outside a probe, passed on */
+	uint64_t ignored;       /* reports while stopped, dropped */
+};
+const struct check_stats *check_get_stats(const struct check *chk);
+
+/* The last result (status CHECK_FAILED, "no result yet" before the first). */
+const struct check_result *check_last(const struct check *chk);
+
+#endif
