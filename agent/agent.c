@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "health.h"
 #include "instance.h"
 #include "linkmon.h"
 #include "notify.h"
@@ -40,6 +41,7 @@ struct agent {
 	const struct vigil_config *cfg;
 	const struct logger *log;
 	struct linkmon *linkmon;
+	struct health *health;
 	struct agent_instance *insts;
 	size_t n_insts;
 	ev_timer link_wait;
@@ -220,6 +222,18 @@ static void start_instance(struct agent_instance *ai)
 	vrrp_instance_start(ai->vrrp);
 }
 
+/* The health score of instance i moved: tell its state machine, which
+ * advertises a MASTER's new priority at once (health takeover). Before
+ * the instance starts this only sets the priority it will start with. */
+static void health_changed(void *ctx, size_t i, uint8_t priority, bool fault)
+{
+	struct agent *ag = ctx;
+	if (ag->stopping || i >= ag->n_insts)
+		return;
+	vrrp_instance_set_priority(ag->insts[i].vrrp, priority);
+	vrrp_instance_set_check_fault(ag->insts[i].vrrp, fault);
+}
+
 /* The link monitor's view of one interface changed: refresh every
  * instance on it (state, index, source address). */
 static void refresh_link(struct agent_instance *ai, int ifindex, enum linkmon_link link)
@@ -393,13 +407,20 @@ int agent_new(struct agent **out, struct ev_loop *loop, const struct vigil_confi
 		free(ag);
 		return -ENOMEM;
 	}
-	int rc = linkmon_new(&ag->linkmon, loop, LINKMON_RCVBUF_DEFAULT, link_event, ag);
-	if (rc < 0)
-		snprintf(err, errlen, "link monitor: %s", errstr(rc));
+	int rc = health_new(&ag->health, loop, cfg, log, health_changed, ag, err, errlen);
+	if (rc == 0) {
+		rc = linkmon_new(&ag->linkmon, loop, LINKMON_RCVBUF_DEFAULT, link_event, ag);
+		if (rc < 0)
+			snprintf(err, errlen, "link monitor: %s", errstr(rc));
+	}
 	for (size_t i = 0; rc == 0 && i < cfg->n_instances; i++) {
 		ag->n_insts = i + 1;
 		rc = build_instance(ag, &ag->insts[i], &cfg->instances[i], err, errlen);
 		if (rc == 0) {
+			/* Until its checks pass, an instance starts below its base
+			 * priority: a node just started must not win the VIP. */
+			health_changed(ag, i, health_priority(ag->health, i),
+				       health_fault(ag->health, i));
 			rc = linkmon_watch(ag->linkmon, cfg->instances[i].interface);
 			if (rc == -EEXIST) /* two instances on one interface */
 				rc = 0;
@@ -423,6 +444,7 @@ int agent_start(struct agent *ag, char *err, size_t errlen)
 		return rc;
 	}
 	ev_timer_start(ag->loop, &ag->link_wait);
+	health_start(ag->health);
 	return 0;
 }
 
@@ -451,6 +473,7 @@ void agent_stop(struct agent *ag)
 	ag->stopping = true;
 	log_info(ag->log, "stopping: masters send priority 0 and release their VIPs");
 	ev_timer_stop(ag->loop, &ag->link_wait);
+	health_stop(ag->health);
 	for (size_t i = 0; i < ag->n_insts; i++) {
 		struct agent_instance *ai = &ag->insts[i];
 		if (ai->started) {
@@ -476,6 +499,7 @@ void agent_free(struct agent *ag)
 	if (!ag)
 		return;
 	ev_timer_stop(ag->loop, &ag->link_wait);
+	health_free(ag->health);
 	linkmon_free(ag->linkmon);
 	for (size_t i = 0; i < ag->n_insts; i++)
 		free_instance(&ag->insts[i]);

@@ -37,24 +37,6 @@ static bool defaults_file_safe(const struct vigil_config *cfg, const struct logg
 	return true;
 }
 
-/* Health checks are parsed and validated, but this version does not run
- * them yet. Running anyway would leave the priority at its base while the
- * operator believes the database is watched: refuse instead. */
-static bool checks_supported(const struct vigil_config *cfg, const struct logger *log)
-{
-	for (size_t i = 0; i < cfg->n_instances; i++) {
-		const struct config_instance *ci = &cfg->instances[i];
-		if (ci->n_track == 0)
-			continue;
-		log_err(log,
-			"%s:%u: instance %s tracks check '%s', but this version of vigild cannot run "
-			"health checks yet; remove 'track' to run plain VRRP",
-			cfg->source, ci->track_lines[0], ci->name, ci->track[0]);
-		return false;
-	}
-	return true;
-}
-
 struct run {
 	struct agent *agent;
 	const struct logger *log;
@@ -82,7 +64,7 @@ int daemon_run(const struct vigil_config *cfg, bool use_syslog)
 {
 	struct logger log;
 	log_open(&log, LOG_LVL_INFO, true, use_syslog);
-	if (!checks_supported(cfg, &log) || !defaults_file_safe(cfg, &log)) {
+	if (!defaults_file_safe(cfg, &log)) {
 		log_close(&log);
 		return DAEMON_EXIT_CONFIG;
 	}

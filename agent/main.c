@@ -10,6 +10,7 @@
 #include "config_host.h"
 #include "config_print.h"
 #include "daemon.h"
+#include "priority_table.h"
 
 #ifndef VIGIL_VERSION
 #define VIGIL_VERSION "0.1.0"
@@ -22,9 +23,12 @@ enum { EXIT_CONFIG = DAEMON_EXIT_CONFIG, EXIT_USAGE = 64 };
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vigild [-f FILE] [-t] [--syslog] [-h] [-V]\n"
+		"usage: vigild [-f FILE] [-t [--peer-priority N]] [--syslog] [-h] [-V]\n"
 		"  -f, --file FILE  configuration file (default %s)\n"
-		"  -t, --test       check the configuration, print a summary, and exit\n"
+		"  -t, --test       check the configuration, print a summary and the\n"
+		"                   effective-priority table, and exit\n"
+		"      --peer-priority N\n"
+		"                   the peer's priority the table compares with (default 100)\n"
 		"      --syslog     log to syslog as well as stderr\n"
 		"  -h, --help       show this help\n"
 		"  -V, --version    show the version\n",
@@ -45,12 +49,15 @@ int main(int argc, char **argv)
 		{ "file", required_argument, NULL, 'f' },
 		{ "test", no_argument, NULL, 't' },
 		{ "syslog", no_argument, NULL, 'S' },
+		{ "peer-priority", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = CONFIG_DEFAULT_PATH;
 	bool test_only = false, use_syslog = false;
+	unsigned long peer_priority = 100;
+	char *end;
 	struct config_diag diag;
 	struct vigil_config *cfg = NULL;
 	int opt, rc;
@@ -60,6 +67,15 @@ int main(int argc, char **argv)
 		case 'f': path = optarg; break;
 		case 't': test_only = true; break;
 		case 'S': use_syslog = true; break;
+		case 'P':
+			peer_priority = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end || peer_priority < 1 ||
+			    peer_priority > 254) {
+				fprintf(stderr, "vigild: --peer-priority: '%s' is not a priority 1..254\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("vigild %s\n", VIGIL_VERSION); return 0;
 		default: usage(stderr); return EXIT_USAGE;
@@ -83,6 +99,7 @@ int main(int argc, char **argv)
 		return EXIT_CONFIG;
 	if (test_only) {
 		config_print_summary(cfg, stdout);
+		priority_table_print(cfg, (uint8_t)peer_priority, stdout, stderr);
 		printf("configuration OK\n");
 		config_free(cfg);
 		return 0;

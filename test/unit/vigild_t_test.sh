@@ -63,14 +63,7 @@ expect_broken "$TMP/nonexistent.ini" "$TMP/nonexistent.ini: cannot open: No such
 
 # Without -t the daemon refuses credentials it cannot use safely, before
 # touching anything: a missing defaults file, then one others can read.
-# (The health checks are not run by this version: a tracked check is
-# refused with its line, so the credential tests below drop 'track'.)
-"$VIGILD" -f "$SRC/etc/vigil.ini" >"$TMP/out" 2>"$TMP/err"
-rc=$?
-[ "$rc" -eq 1 ] || fail "tracked check: exit $rc, expected 1"
-grep -q "etc/vigil.ini:[0-9]*: instance writer tracks check 'ping', but this version of vigild cannot run health checks yet" "$TMP/err" ||
-	fail "tracked check: message missing: $(cat "$TMP/err")"
-sed -e "s|^mysql_defaults_file = .*|mysql_defaults_file = $TMP/client.cnf|" -e '/^track = /d' \
+sed -e "s|^mysql_defaults_file = .*|mysql_defaults_file = $TMP/client.cnf|" \
 	"$SRC/etc/vigil.ini" >"$TMP/run.ini"
 "$VIGILD" -f "$TMP/run.ini" >"$TMP/out" 2>"$TMP/err"
 rc=$?
