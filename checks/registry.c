@@ -14,8 +14,8 @@
 static const struct check_type *const check_types[] = {
 	&check_tcp_type,
 	&check_script_type,
-	/* mysql_ping, mysql_replication: add their headers above and
-	 * &mysql_ping_type, &mysql_replication_type here. */
+	&mysql_ping_type,
+	&mysql_replication_type,
 };
 
 const struct check_type *check_type_find(const char *name)
