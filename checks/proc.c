@@ -356,6 +356,10 @@ int proc_start(struct proc *p, char *const argv[], char *const envp[],
 	ev_child_start(p->loop, &p->child_w);
 	ev_io_set(&p->out_w, p->out_fd, EV_READ);
 	ev_io_start(p->loop, &p->out_w);
+	/* The timeout counts from now, not from the loop's cached time, which
+	 * may be older by whatever this iteration did before (netlink work at
+	 * start-up): otherwise a script is killed before its timeout. */
+	ev_now_update(p->loop);
 	ev_timer_set(&p->timer_w, timeout_ms / 1000.0, 0.0);
 	ev_timer_start(p->loop, &p->timer_w);
 	return 0;
