@@ -61,14 +61,16 @@ finish() {
 # vigil_conf FILE key=value...: one [instance vi] on eth0. Keys: router_id,
 # vrid, priority, version, advert_interval, vips (comma list), preempt,
 # preempt_delay, peers (comma list), notify, checksum, auth_type,
-# auth_pass, extra (raw lines appended to the instance section).
+# auth_pass, extra (raw lines appended to the instance section),
+# global_extra (raw lines for [global]), tail (raw text after the instance:
+# [check] sections).
 vigil_conf() {
 	local file=$1 kv k v
 	shift
 	local -A o=([router_id]=lab [vrid]=51 [priority]=100 [version]=3
 		[advert_interval]=100ms [vips]=198.18.0.100/24 [preempt]=yes
 		[preempt_delay]=0s [peers]='' [notify]='' [checksum]='' [auth_type]=''
-		[auth_pass]='' [extra]='')
+		[auth_pass]='' [extra]='' [global_extra]='' [tail]='')
 	for kv in "$@"; do
 		k=${kv%%=*}; v=${kv#*=}
 		if [[ $kv != *=* ]] || [ -z "${o[$k]+x}" ]; then
@@ -78,12 +80,15 @@ vigil_conf() {
 		o[$k]=$v
 	done
 	{
-		printf '[global]\nrouter_id = %s\ncontrol_socket = %s/%s.sock\n\n' \
+		printf '[global]\nrouter_id = %s\ncontrol_socket = %s/%s.sock\n' \
 			"${o[router_id]}" "$LAB_DIR" "${o[router_id]}"
+		[ -z "${o[global_extra]}" ] || printf '%s\n' "${o[global_extra]}"
+		printf '\n'
 		printf '[instance vi]\ninterface = eth0\nvrid = %s\npriority = %s\n' \
 			"${o[vrid]}" "${o[priority]}"
-		printf 'version = %s\nadvert_interval = %s\nvirtual_ip = %s\n' \
-			"${o[version]}" "${o[advert_interval]}" "${o[vips]}"
+		printf 'version = %s\nvirtual_ip = %s\n' "${o[version]}" "${o[vips]}"
+		# advert_interval= (empty) keeps vigild's shipped default.
+		[ -z "${o[advert_interval]}" ] || printf 'advert_interval = %s\n' "${o[advert_interval]}"
 		printf 'preempt = %s\npreempt_delay = %s\n' "${o[preempt]}" "${o[preempt_delay]}"
 		[ -z "${o[peers]}" ] || printf 'unicast_peer = %s\n' "${o[peers]}"
 		[ -z "${o[notify]}" ] || printf 'notify = %s\n' "${o[notify]}"
@@ -91,6 +96,7 @@ vigil_conf() {
 		[ -z "${o[auth_type]}" ] || printf 'auth_type = %s\n' "${o[auth_type]}"
 		[ -z "${o[auth_pass]}" ] || printf 'auth_pass = %s\n' "${o[auth_pass]}"
 		[ -z "${o[extra]}" ] || printf '%s\n' "${o[extra]}"
+		[ -z "${o[tail]}" ] || printf '\n%s\n' "${o[tail]}"
 	} >"$file"
 }
 
