@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "script.h"
+
 #define WARN(cfg, diag, line, ...) \
 	config_diag_add((diag), CONFIG_WARNING, (cfg)->source, (line), __VA_ARGS__)
 
@@ -67,7 +69,13 @@ void config_check_host(const struct vigil_config *cfg, struct config_diag *diag)
 		check_program(cfg, diag, "notify_fault", &in->notify_fault);
 		check_program(cfg, diag, "notify_stop", &in->notify_stop);
 	}
-	for (size_t i = 0; i < cfg->n_checks; i++)
-		check_program(cfg, diag, "command", &cfg->checks[i].command);
+	for (size_t i = 0; i < cfg->n_checks; i++) {
+		const struct config_cmd *cmd = &cfg->checks[i].command;
+		char why[256];
+		/* The script checker refuses what anyone but root could change;
+		 * say so now rather than at the daemon's start. */
+		if (cmd->argv && check_script_verify(cmd->argv[0], why, sizeof(why)) < 0)
+			WARN(cfg, diag, cmd->line, "command: %s (vigild will refuse to run it)", why);
+	}
 	check_defaults_file(cfg, diag);
 }
