@@ -54,6 +54,13 @@ static const char *errstr(int neg_errno)
 	return strerror(neg_errno < 0 ? -neg_errno : neg_errno);
 }
 
+/* What to log for a call that failed with rc: the detail it wrote into
+ * its err buffer, or the errno text when it wrote none. */
+static const char *why(const char *err, int rc)
+{
+	return err[0] ? err : errstr(rc);
+}
+
 /* ---- VIPs ----------------------------------------------------------- */
 
 static int add_vips(void *ctx)
@@ -66,7 +73,7 @@ static int add_vips(void *ctx)
 		int rc = vip_add(ai->vips, &ai->vip_addrs[i], &was, err, sizeof(err));
 		if (rc < 0) {
 			log_err(ai->agent->log, "instance %s: cannot add VIP %s on %s: %s", ai->ci->name,
-				ai->vip_text[i], ai->ci->interface, err[0] ? err : errstr(rc));
+				ai->vip_text[i], ai->ci->interface, why(err, rc));
 			if (!first_err)
 				first_err = rc;
 		}
@@ -81,7 +88,7 @@ static int remove_vips(void *ctx)
 	int rc = vip_release_all(ai->vips, err, sizeof(err));
 	if (rc < 0)
 		log_err(ai->agent->log, "instance %s: cannot remove VIPs from %s: %s", ai->ci->name,
-			ai->ci->interface, err[0] ? err : errstr(rc));
+			ai->ci->interface, why(err, rc));
 	return rc;
 }
 
@@ -98,7 +105,7 @@ static void remove_stale_vips(struct agent_instance *ai)
 				  CONFIG_VIP_MAX, &n, err, sizeof(err));
 	if (rc < 0) {
 		log_warn(ai->agent->log, "instance %s: cannot list addresses of %s: %s", ai->ci->name,
-			 ai->ci->interface, err[0] ? err : errstr(rc));
+			 ai->ci->interface, why(err, rc));
 		return;
 	}
 	for (size_t i = 0; i < n && i < CONFIG_VIP_MAX; i++) {
@@ -107,8 +114,7 @@ static void remove_stale_vips(struct agent_instance *ai)
 		rc = vip_del(ai->vips, &found[i], NULL, err, sizeof(err));
 		if (rc < 0)
 			log_err(ai->agent->log, "instance %s: stale VIP %s/%u on %s: cannot remove: %s",
-				ai->ci->name, text, found[i].prefix, ai->ci->interface,
-				err[0] ? err : errstr(rc));
+				ai->ci->name, text, found[i].prefix, ai->ci->interface, why(err, rc));
 		else
 			log_warn(ai->agent->log,
 				 "instance %s: removed stale VIP %s/%u from %s (left by an earlier run; this node starts as BACKUP)",
@@ -209,7 +215,7 @@ static struct in_addr primary_address(struct agent_instance *ai)
 	int rc = vip_primary(ai->vips, ai->vip_addrs, ai->ci->n_vips, &a, err, sizeof(err));
 	if (rc < 0 && rc != -ENODEV && rc != -EADDRNOTAVAIL)
 		log_warn(ai->agent->log, "instance %s: cannot read the address of %s: %s",
-			 ai->ci->name, ai->ci->interface, err[0] ? err : errstr(rc));
+			 ai->ci->name, ai->ci->interface, why(err, rc));
 	return rc < 0 ? (struct in_addr){ 0 } : a;
 }
 

@@ -121,26 +121,48 @@ const char *linkmon_msg_type_name(enum linkmon_msg_type t)
 
 /* ---- pure parser ---------------------------------------------------- */
 
-/* One attribute from a list, validated. Returns LINKMON_DROP_NONE with
- * type, data and dlen set and p, left moved past it, or LINKMON_DROP_ATTR. */
-static enum linkmon_drop next_attr(const uint8_t **p, size_t *left, uint16_t *type,
-				   const uint8_t **data, size_t *dlen)
+/* One route attribute, its payload still in the message. */
+struct attr {
+	uint16_t type; /* NLA_F_NESTED / NLA_F_NET_BYTEORDER stripped */
+	const uint8_t *data;
+	size_t len;
+};
+
+/* The attribute list after a message's fixed header: what is left of it. */
+struct attr_list {
+	const uint8_t *p;
+	size_t left;
+};
+
+/* The attributes that follow a fixed header of hdr bytes (already checked
+ * to fit) in a payload of plen bytes; the header's padding may be cut. */
+static struct attr_list attrs_after(const uint8_t *p, size_t plen, size_t hdr)
 {
-	struct rtattr a;
-	if (*left < sizeof(a))
+	size_t off = NLMSG_ALIGN(hdr);
+	if (off > plen)
+		off = plen;
+	return (struct attr_list){ .p = p + off, .left = plen - off };
+}
+
+/* The next attribute of l, validated. Returns LINKMON_DROP_NONE with *a set
+ * and l moved past it, or LINKMON_DROP_ATTR. */
+static enum linkmon_drop next_attr(struct attr_list *l, struct attr *a)
+{
+	struct rtattr h;
+	if (l->left < sizeof(h))
 		return LINKMON_DROP_ATTR;
-	memcpy(&a, *p, sizeof(a)); /* crafted buffers need not be aligned */
-	if (a.rta_len < sizeof(a) || a.rta_len > *left)
+	memcpy(&h, l->p, sizeof(h)); /* crafted buffers need not be aligned */
+	if (h.rta_len < sizeof(h) || h.rta_len > l->left)
 		return LINKMON_DROP_ATTR;
-	*type = a.rta_type & NLA_TYPE_MASK; /* strip NLA_F_NESTED / NLA_F_NET_BYTEORDER */
-	*data = *p + RTA_LENGTH(0);
-	*dlen = a.rta_len - RTA_LENGTH(0);
+	a->type = h.rta_type & NLA_TYPE_MASK;
+	a->data = l->p + RTA_LENGTH(0);
+	a->len = h.rta_len - RTA_LENGTH(0);
 	/* The last attribute's padding may be missing. */
-	size_t step = RTA_ALIGN(a.rta_len);
-	if (step > *left)
-		step = *left;
-	*p += step;
-	*left -= step;
+	size_t step = RTA_ALIGN(h.rta_len);
+	if (step > l->left)
+		step = l->left;
+	l->p += step;
+	l->left -= step;
 	return LINKMON_DROP_NONE;
 }
 
@@ -158,27 +180,23 @@ static enum linkmon_drop parse_link(const uint8_t *p, size_t plen, struct linkmo
 	}
 	if (ifi.ifi_index <= 0)
 		return LINKMON_DROP_IFINDEX;
-	size_t off = NLMSG_ALIGN(sizeof(ifi));
-	const uint8_t *a = p + (off < plen ? off : plen);
-	size_t left = off < plen ? plen - off : 0;
+	struct attr_list l = attrs_after(p, plen, sizeof(ifi));
 	bool named = false;
-	while (left > 0) {
-		uint16_t type;
-		const uint8_t *data;
-		size_t dlen;
-		enum linkmon_drop d = next_attr(&a, &left, &type, &data, &dlen);
+	while (l.left > 0) {
+		struct attr a;
+		enum linkmon_drop d = next_attr(&l, &a);
 		if (d != LINKMON_DROP_NONE)
 			return d;
-		if (type == IFLA_IFNAME) {
-			const uint8_t *nul = memchr(data, '\0', dlen);
-			if (!nul || nul == data || (size_t)(nul - data) >= IFNAMSIZ)
+		if (a.type == IFLA_IFNAME) {
+			const uint8_t *nul = memchr(a.data, '\0', a.len);
+			if (!nul || nul == a.data || (size_t)(nul - a.data) >= IFNAMSIZ)
 				return LINKMON_DROP_IFNAME;
-			memcpy(msg->ifname, data, (size_t)(nul - data) + 1);
+			memcpy(msg->ifname, a.data, (size_t)(nul - a.data) + 1);
 			named = true;
-		} else if (type == IFLA_OPERSTATE) {
-			if (dlen < 1)
+		} else if (a.type == IFLA_OPERSTATE) {
+			if (a.len < 1)
 				return LINKMON_DROP_ATTR;
-			msg->operstate = data[0];
+			msg->operstate = a.data[0];
 		}
 	}
 	if (!named)
@@ -202,29 +220,25 @@ static enum linkmon_drop parse_addr(const uint8_t *p, size_t plen, struct linkmo
 		return LINKMON_DROP_PREFIX;
 	if (ifa.ifa_index == 0 || ifa.ifa_index > (uint32_t)INT32_MAX)
 		return LINKMON_DROP_IFINDEX;
-	size_t off = NLMSG_ALIGN(sizeof(ifa));
-	const uint8_t *a = p + (off < plen ? off : plen);
-	size_t left = off < plen ? plen - off : 0;
+	struct attr_list l = attrs_after(p, plen, sizeof(ifa));
 	bool have_local = false, have_address = false;
 	struct in_addr local = { 0 }, address = { 0 };
 	uint32_t flags = ifa.ifa_flags;
-	while (left > 0) {
-		uint16_t type;
-		const uint8_t *data;
-		size_t dlen;
-		enum linkmon_drop d = next_attr(&a, &left, &type, &data, &dlen);
+	while (l.left > 0) {
+		struct attr a;
+		enum linkmon_drop d = next_attr(&l, &a);
 		if (d != LINKMON_DROP_NONE)
 			return d;
-		if (type == IFA_LOCAL || type == IFA_ADDRESS) {
-			if (dlen != sizeof(struct in_addr))
+		if (a.type == IFA_LOCAL || a.type == IFA_ADDRESS) {
+			if (a.len != sizeof(struct in_addr))
 				return LINKMON_DROP_ATTR;
-			memcpy(type == IFA_LOCAL ? &local : &address, data, sizeof(struct in_addr));
-			*(type == IFA_LOCAL ? &have_local : &have_address) = true;
-		} else if (type == IFA_FLAGS) {
+			memcpy(a.type == IFA_LOCAL ? &local : &address, a.data, sizeof(struct in_addr));
+			*(a.type == IFA_LOCAL ? &have_local : &have_address) = true;
+		} else if (a.type == IFA_FLAGS) {
 			/* The 32-bit flags; ifa_flags holds only the low 8. */
-			if (dlen < sizeof(uint32_t))
+			if (a.len < sizeof(uint32_t))
 				return LINKMON_DROP_ATTR;
-			memcpy(&flags, data, sizeof(flags));
+			memcpy(&flags, a.data, sizeof(flags));
 		}
 	}
 	/* IFA_LOCAL is the interface's own address; IFA_ADDRESS is the peer

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "test_util.h"
 
 /* Every loop in these tests stops after this long, whatever happens. */
 #define GUARD_S 3.0
@@ -176,41 +177,15 @@ static void on_result(void *ctx, struct check *chk, const struct check_result *r
 		ev_break(f->loop, EVBREAK_ONE);
 }
 
-static void guard_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)revents;
-	*(bool *)w->data = true;
-	ev_break(loop, EVBREAK_ONE);
-}
-
 /* Run until n results, or max_s; returns whether n results came. */
 static bool run_until_results(struct fx *f, int n, double max_s)
 {
-	ev_timer guard;
-	bool expired = false;
+	bool ok;
 
 	f->break_after = n;
-	ev_timer_init(&guard, guard_cb, max_s, 0.0);
-	guard.data = &expired;
-	ev_timer_start(f->loop, &guard);
-	while (f->results < n && !expired)
-		ev_run(f->loop, EVRUN_ONCE);
-	ev_timer_stop(f->loop, &guard);
+	ok = tu_run_until_count(f->loop, &f->results, n, max_s);
 	f->break_after = 0;
-	return f->results >= n;
-}
-
-/* Run the loop for s seconds, whatever happens. */
-static void run_for(struct fx *f, double s)
-{
-	ev_timer guard;
-	bool expired = false;
-
-	ev_timer_init(&guard, guard_cb, s, 0.0);
-	guard.data = &expired;
-	ev_timer_start(f->loop, &guard);
-	while (!expired)
-		ev_run(f->loop, EVRUN_ONCE);
+	return ok;
 }
 
 static void poke_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -307,7 +282,7 @@ static void test_first_probe_at_once(void **state)
 	assert_string_equal(check_last(f->chk)->detail, "fake ok");
 	/* Starting twice changes nothing. */
 	check_start(f->chk);
-	run_for(f, 0.05);
+	tu_run_for(f->loop, 0.05);
 	assert_int_equal(f->starts, 1);
 }
 
@@ -356,7 +331,7 @@ static void test_timeout_cancels_and_fails(void **state)
 	assert_int_equal(st->timeouts, 1);
 	assert_int_equal(st->by_status[CHECK_FAILED], 1);
 	/* Nothing more until the next interval. */
-	run_for(f, 0.1);
+	tu_run_for(f->loop, 0.1);
 	assert_int_equal(f->starts, 1);
 	assert_int_equal(f->results, 1);
 }
@@ -386,7 +361,7 @@ static void test_sync_report_then_stop_in_callback(void **state)
 	f->stop_after = 1;
 	assert_int_equal(make_check(f, 10, 1000), 0);
 	check_start(f->chk);
-	run_for(f, 0.1);
+	tu_run_for(f->loop, 0.1);
 	assert_int_equal(f->results, 1);
 	assert_int_equal(f->starts, 1);
 	assert_int_equal(f->cancels, 0);
@@ -405,7 +380,7 @@ static void test_probe_now_from_callback_inside_start(void **state)
 	assert_int_equal(make_check(f, 10000, 1000), 0);
 	f->t0 = now_s();
 	check_start(f->chk);
-	run_for(f, 0.2);
+	tu_run_for(f->loop, 0.2);
 	assert_int_equal(f->results, 3);
 	assert_int_equal(f->starts, 3);
 	assert_true(f->res_at[2] < 0.1);
@@ -484,7 +459,7 @@ static void test_probe_now_ignored_while_running(void **state)
 	check_start(f->chk);
 	poke_at(f, 0.02, poke_probe_now);
 	assert_true(run_until_results(f, 1, GUARD_S));
-	run_for(f, 0.1);
+	tu_run_for(f->loop, 0.1);
 	assert_int_equal(f->starts, 1);
 	assert_int_equal(f->results, 1);
 }
@@ -503,7 +478,7 @@ static void test_stop_cancels_running_probe(void **state)
 	assert_int_equal(make_check(f, 10000, 1000), 0);
 	check_start(f->chk);
 	poke_at(f, 0.02, poke_stop);
-	run_for(f, 0.1);
+	tu_run_for(f->loop, 0.1);
 	assert_int_equal(f->starts, 1);
 	assert_int_equal(f->cancels, 1);
 	assert_int_equal(f->results, 0);
@@ -516,11 +491,11 @@ static void test_stop_cancels_running_probe(void **state)
 	assert_string_equal(check_last(f->chk)->detail, "no result yet");
 	/* check_probe_now while stopped starts nothing. */
 	check_probe_now(f->chk);
-	run_for(f, 0.05);
+	tu_run_for(f->loop, 0.05);
 	assert_int_equal(f->starts, 1);
 	/* Restart: a new probe; free while it runs cancels then destroys. */
 	check_start(f->chk);
-	run_for(f, 0.05);
+	tu_run_for(f->loop, 0.05);
 	assert_int_equal(f->starts, 2);
 	assert_true(check_probing(f->chk));
 	check_free(f->chk);

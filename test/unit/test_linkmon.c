@@ -9,18 +9,16 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
 #include "linkmon.h"
+#include "test_util.h"
 
 /* ---- crafting netlink messages -------------------------------------- */
 
@@ -437,62 +435,11 @@ static void test_names(void **state)
 	assert_string_equal(linkmon_msg_type_name(LINKMON_MSG_OVERRUN), "overrun");
 }
 
-/* ---- namespace plumbing ---------------------------------------------- */
+/* ---- namespace --------------------------------------------------------- */
 
+/* Why the namespace tests cannot run here; NULL when they can. */
 static const char *no_netns;
 static char no_netns_buf[160];
-
-#define NEED_NETNS()                                                          \
-	do {                                                                  \
-		if (no_netns) {                                               \
-			const char *ci = getenv("CI");                        \
-			if (ci && strcmp(ci, "true") == 0)                    \
-				fail_msg("CI=true and %s", no_netns);         \
-			print_message("skipped: %s\n", no_netns);             \
-			skip();                                               \
-		}                                                             \
-	} while (0)
-
-static const char *ip_path(void)
-{
-	static const char *const paths[] = { "/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip" };
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-		if (access(paths[i], X_OK) == 0)
-			return paths[i];
-	return "ip";
-}
-
-/* Run `ip ARGS...` (NULL-terminated), output discarded; exit status or -1. */
-static int ip(const char *first, ...)
-{
-	const char *argv[24];
-	size_t n = 0;
-	argv[n++] = "ip";
-	argv[n++] = first;
-	va_list ap;
-	va_start(ap, first);
-	const char *a;
-	while ((a = va_arg(ap, const char *)) && n < 23)
-		argv[n++] = a;
-	va_end(ap);
-	argv[n] = NULL;
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-		if (null >= 0) {
-			dup2(null, 1);
-			dup2(null, 2);
-		}
-		execv(ip_path(), (char *const *)argv);
-		_exit(127);
-	}
-	int st;
-	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
-}
 
 /* ---- event recording on a real loop ---------------------------------- */
 
@@ -614,11 +561,11 @@ static size_t count_link(const struct rec *r, const char *name)
 /* vt0/vt1 down with no addresses; vt2..vt5 gone. */
 static void reset_links(void)
 {
-	assert_int_equal(ip("link", "set", "vt0", "down", NULL), 0);
-	assert_int_equal(ip("link", "set", "vt1", "down", NULL), 0);
-	assert_int_equal(ip("addr", "flush", "dev", "vt0", NULL), 0);
-	(void)ip("link", "del", "vt2", NULL);
-	(void)ip("link", "del", "vt5", NULL);
+	assert_int_equal(tu_ip("link", "set", "vt0", "down", NULL), 0);
+	assert_int_equal(tu_ip("link", "set", "vt1", "down", NULL), 0);
+	assert_int_equal(tu_ip("addr", "flush", "dev", "vt0", NULL), 0);
+	(void)tu_ip("link", "del", "vt2", NULL);
+	(void)tu_ip("link", "del", "vt5", NULL);
 }
 
 static int env_setup(void **state)
@@ -688,7 +635,7 @@ static void test_bad_args(void **state)
 
 static void test_initial_state(void **state)
 {
-	NEED_NETNS();
+	TU_REQUIRE(no_netns);
 	struct env *e = *state;
 	static const char *const names[] = { "vt0", "ghost0", NULL };
 	start(e, 0, names);
@@ -716,66 +663,66 @@ static void test_initial_state(void **state)
 
 static void test_down_up(void **state)
 {
-	NEED_NETNS();
+	TU_REQUIRE(no_netns);
 	struct env *e = *state;
 	static const char *const names[] = { "vt0", NULL };
 	start(e, 0, names);
 	wait_link(e, 0, "vt0", LINKMON_DOWN);
 
 	/* Up, but the peer is down: no carrier, not RUNNING, still down. */
-	assert_int_equal(ip("link", "set", "vt0", "up", NULL), 0);
+	assert_int_equal(tu_ip("link", "set", "vt0", "up", NULL), 0);
 	run_for(e, 0.2);
 	assert_int_equal(linkmon_state(e->lm, "vt0", NULL), LINKMON_DOWN);
 	assert_int_equal(count_link(e->rec, "vt0"), 1);
 
 	size_t from = e->rec->n;
-	assert_int_equal(ip("link", "set", "vt1", "up", NULL), 0);
+	assert_int_equal(tu_ip("link", "set", "vt1", "up", NULL), 0);
 	long i = wait_link(e, from, "vt0", LINKMON_UP);
 	assert_true(e->rec->ev[i].flags & IFF_UP);
 	assert_true(e->rec->ev[i].flags & IFF_RUNNING);
 
 	/* The peer goes down: carrier lost, down. */
 	from = e->rec->n;
-	assert_int_equal(ip("link", "set", "vt1", "down", NULL), 0);
+	assert_int_equal(tu_ip("link", "set", "vt1", "down", NULL), 0);
 	i = wait_link(e, from, "vt0", LINKMON_DOWN);
 	assert_true(e->rec->ev[i].flags & IFF_UP);
 	assert_false(e->rec->ev[i].flags & IFF_RUNNING);
 
 	from = e->rec->n;
-	assert_int_equal(ip("link", "set", "vt1", "up", NULL), 0);
+	assert_int_equal(tu_ip("link", "set", "vt1", "up", NULL), 0);
 	wait_link(e, from, "vt0", LINKMON_UP);
 
 	from = e->rec->n;
-	assert_int_equal(ip("link", "set", "vt0", "down", NULL), 0);
+	assert_int_equal(tu_ip("link", "set", "vt0", "down", NULL), 0);
 	i = wait_link(e, from, "vt0", LINKMON_DOWN);
 	assert_false(e->rec->ev[i].flags & IFF_UP);
 }
 
 static void test_appear_disappear_rename(void **state)
 {
-	NEED_NETNS();
+	TU_REQUIRE(no_netns);
 	struct env *e = *state;
 	static const char *const names[] = { "vt2", NULL };
 	start(e, 0, names);
 	wait_link(e, 0, "vt2", LINKMON_ABSENT);
 
 	size_t from = e->rec->n;
-	assert_int_equal(ip("link", "add", "vt2", "type", "veth", "peer", "name", "vt3", NULL), 0);
+	assert_int_equal(tu_ip("link", "add", "vt2", "type", "veth", "peer", "name", "vt3", NULL), 0);
 	long i = wait_link(e, from, "vt2", LINKMON_DOWN);
 	int idx = e->rec->ev[i].ifindex;
 	assert_true(idx > 0);
 
 	/* Renamed away: the watched name is gone; renamed back: here again. */
 	from = e->rec->n;
-	assert_int_equal(ip("link", "set", "vt2", "name", "vt5", NULL), 0);
+	assert_int_equal(tu_ip("link", "set", "vt2", "name", "vt5", NULL), 0);
 	wait_link(e, from, "vt2", LINKMON_ABSENT);
 	from = e->rec->n;
-	assert_int_equal(ip("link", "set", "vt5", "name", "vt2", NULL), 0);
+	assert_int_equal(tu_ip("link", "set", "vt5", "name", "vt2", NULL), 0);
 	i = wait_link(e, from, "vt2", LINKMON_DOWN);
 	assert_int_equal(e->rec->ev[i].ifindex, idx);
 
 	from = e->rec->n;
-	assert_int_equal(ip("link", "del", "vt2", NULL), 0);
+	assert_int_equal(tu_ip("link", "del", "vt2", NULL), 0);
 	i = wait_link(e, from, "vt2", LINKMON_ABSENT);
 	assert_int_equal(e->rec->ev[i].ifindex, 0);
 	assert_int_equal(linkmon_state(e->lm, "vt2", NULL), LINKMON_ABSENT);
@@ -783,7 +730,7 @@ static void test_appear_disappear_rename(void **state)
 
 static void test_watch_after_start(void **state)
 {
-	NEED_NETNS();
+	TU_REQUIRE(no_netns);
 	struct env *e = *state;
 	static const char *const names[] = { "vt0", NULL };
 	/* Added from inside the first callback (during the initial query). */
@@ -800,27 +747,27 @@ static void test_watch_after_start(void **state)
 
 static void test_addr_events(void **state)
 {
-	NEED_NETNS();
+	TU_REQUIRE(no_netns);
 	struct env *e = *state;
-	assert_int_equal(ip("addr", "add", "198.18.0.1/24", "dev", "vt0", NULL), 0);
+	assert_int_equal(tu_ip("addr", "add", "198.18.0.1/24", "dev", "vt0", NULL), 0);
 	static const char *const names[] = { "vt0", NULL };
 	start(e, 0, names);
 	/* The initial query reports what is there. */
 	wait_addr(e, 0, "vt0", true, "198.18.0.1", 24);
 
 	size_t from = e->rec->n;
-	assert_int_equal(ip("addr", "add", "198.18.0.100/24", "dev", "vt0", NULL), 0);
+	assert_int_equal(tu_ip("addr", "add", "198.18.0.100/24", "dev", "vt0", NULL), 0);
 	long i = wait_addr(e, from, "vt0", true, "198.18.0.100", 24);
 	assert_true(e->rec->ev[i].secondary);
 	from = e->rec->n;
-	assert_int_equal(ip("addr", "del", "198.18.0.100/24", "dev", "vt0", NULL), 0);
+	assert_int_equal(tu_ip("addr", "del", "198.18.0.100/24", "dev", "vt0", NULL), 0);
 	wait_addr(e, from, "vt0", false, "198.18.0.100", 24);
 	/* Addresses on interfaces nobody watches are not reported. */
 	from = e->rec->n;
-	assert_int_equal(ip("addr", "add", "198.18.0.2/24", "dev", "vt1", NULL), 0);
+	assert_int_equal(tu_ip("addr", "add", "198.18.0.2/24", "dev", "vt1", NULL), 0);
 	run_for(e, 0.2);
 	assert_int_equal(e->rec->n, from);
-	assert_int_equal(ip("addr", "flush", "dev", "vt1", NULL), 0);
+	assert_int_equal(tu_ip("addr", "flush", "dev", "vt1", NULL), 0);
 }
 
 /* Flood a tiny receive buffer while the loop is not reading: the kernel
@@ -828,7 +775,7 @@ static void test_addr_events(void **state)
  * truth, including a link change whose notification was lost. */
 static void test_overrun_resync(void **state)
 {
-	NEED_NETNS();
+	TU_REQUIRE(no_netns);
 	struct env *e = *state;
 	static const char *const names[] = { "vt0", NULL };
 	start(e, 1, names); /* the kernel raises it to its minimum */
@@ -843,7 +790,7 @@ static void test_overrun_resync(void **state)
 		fprintf(f, "addr add 198.18.0.%d/32 dev vt0\n", i);
 	fputs("link set vt1 up\nlink set vt0 up\n", f);
 	assert_int_equal(fclose(f), 0);
-	int rc = ip("-batch", path, NULL);
+	int rc = tu_ip("-batch", path, NULL);
 	unlink(path);
 	assert_int_equal(rc, 0);
 
@@ -854,29 +801,14 @@ static void test_overrun_resync(void **state)
 	assert_true(st->resyncs >= 1);
 	/* After the re-query the last address is reported as present. */
 	wait_addr(e, from, "vt0", true, "198.18.0.200", 32);
-	assert_int_equal(ip("addr", "flush", "dev", "vt0", NULL), 0);
-}
-
-/* A private network namespace with the veth pair vt0/vt1; everything
- * dies with this process. */
-static void setup_netns(void)
-{
-	if (geteuid() != 0) {
-		no_netns = "not root: network namespace tests need CAP_NET_ADMIN";
-		return;
-	}
-	if (unshare(CLONE_NEWNET) < 0) {
-		snprintf(no_netns_buf, sizeof(no_netns_buf), "unshare(CLONE_NEWNET): %s", strerror(errno));
-		no_netns = no_netns_buf;
-		return;
-	}
-	if (ip("link", "add", "vt0", "type", "veth", "peer", "name", "vt1", NULL) != 0)
-		no_netns = "cannot create a veth pair (ip link add ... type veth)";
+	assert_int_equal(tu_ip("addr", "flush", "dev", "vt0", NULL), 0);
 }
 
 int main(void)
 {
-	setup_netns();
+	/* A private network namespace with the veth pair vt0/vt1; everything
+	 * dies with this process. */
+	no_netns = tu_netns_veth("vt0", "vt1", no_netns_buf, sizeof(no_netns_buf));
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_link_good),
 		cmocka_unit_test(test_parse_addr_good),

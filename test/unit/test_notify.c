@@ -7,16 +7,14 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "notify.h"
+#include "test_util.h"
 
 /* Every loop in these tests stops after this long, whatever happens. */
 #define GUARD_S 5.0
@@ -205,7 +203,7 @@ struct rep {
 };
 
 struct fixture {
-	char dir[64];
+	struct tu_dir dir;
 	struct ev_loop *loop;
 	struct notify *n;
 	struct rep reps[MAX_REPORTS];
@@ -215,23 +213,13 @@ struct fixture {
 	int drain_calls;
 };
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/vigil-test-notify.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (tu_dir_make(&f->dir, "notify") < 0)
 		return -1;
 	f->loop = ev_default_loop(0);
 	*state = f;
@@ -244,41 +232,15 @@ static int teardown(void **state)
 	int rc;
 
 	notify_free(f->n);
-	rc = nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-	if (rc != 0 || access(f->dir, F_OK) == 0)
-		rc = -1; /* the temp dir must really be gone */
+	rc = tu_dir_remove(&f->dir); /* the temp dir must really be gone */
 	free(f);
 	return rc;
-}
-
-/* Path of name inside the test dir, in one of a few rotating buffers. */
-static char *path_of(struct fixture *f, const char *name)
-{
-	static char bufs[4][128];
-	static unsigned next;
-	char *p = bufs[next++ % 4];
-
-	snprintf(p, 128, "%s/%s", f->dir, name);
-	return p;
-}
-
-static char *script(struct fixture *f, const char *name, const char *body,
-		    mode_t mode)
-{
-	char *path = path_of(f, name);
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	fprintf(fp, "#!/bin/sh\n%s\n", body);
-	assert_int_equal(fclose(fp), 0);
-	assert_int_equal(chmod(path, mode), 0);
-	return path;
 }
 
 /* Whole file as a string (caller frees); "" if missing. */
 static char *slurp(struct fixture *f, const char *name)
 {
-	FILE *fp = fopen(path_of(f, name), "r");
+	FILE *fp = fopen(tu_dir_path(&f->dir, name), "r");
 	char *buf = calloc(1, 8192);
 	size_t n;
 
@@ -317,28 +279,12 @@ static void on_drained(struct notify *n, bool complete, void *ctx)
 	ev_break(f->loop, EVBREAK_ONE);
 }
 
-static void guard_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)revents;
-	*(bool *)w->data = true;
-	ev_break(loop, EVBREAK_ONE);
-}
-
 /* Drain with a deadline and run the loop until drained or the guard. */
 static void drain(struct fixture *f, uint32_t deadline_ms)
 {
-	ev_timer guard;
-	bool expired = false;
-
 	f->drained = false;
 	assert_int_equal(notify_drain(f->n, deadline_ms, on_drained, f), 0);
-	ev_timer_init(&guard, guard_cb, GUARD_S, 0.0);
-	guard.data = &expired;
-	ev_timer_start(f->loop, &guard);
-	while (!f->drained && !expired)
-		ev_run(f->loop, EVRUN_ONCE);
-	ev_timer_stop(f->loop, &guard);
-	assert_true(f->drained);
+	assert_true(tu_run_until_flag(f->loop, &f->drained, GUARD_S));
 	assert_int_equal(notify_pending(f->n), 0);
 }
 
@@ -365,8 +311,8 @@ static void test_args_and_env(void **state)
 	struct notify_conf conf = { 0 };
 	char *args, *env;
 
-	g[0] = script(f, "g.sh",
-		      "d=${0%/*}; printf '%s\\n' \"$@\" > \"$d/args\"; env > \"$d/env\"", 0755);
+	g[0] = tu_dir_script(&f->dir, "g.sh",
+			     "d=${0%/*}; printf '%s\\n' \"$@\" > \"$d/args\"; env > \"$d/env\"", 0755);
 	conf.notify = g;
 	make(f, &conf);
 	setenv("VIGIL_TEST_LEAK", "1", 1);
@@ -410,8 +356,9 @@ static void test_specific_then_generic(void **state)
 	struct notify_conf conf = { 0 };
 	char *log;
 
-	m[0] = script(f, "m.sh", "echo \"master $# $1 $VIGIL_STATE\" >> \"${0%/*}/log\"", 0755);
-	g[0] = script(f, "g.sh", "echo \"notify $3\" >> \"${0%/*}/log\"", 0755);
+	m[0] = tu_dir_script(&f->dir, "m.sh",
+			     "echo \"master $# $1 $VIGIL_STATE\" >> \"${0%/*}/log\"", 0755);
+	g[0] = tu_dir_script(&f->dir, "g.sh", "echo \"notify $3\" >> \"${0%/*}/log\"", 0755);
 	conf.notify = g;
 	conf.notify_master = m;
 	make(f, &conf);
@@ -438,7 +385,7 @@ static void test_order_across_quick_changes(void **state)
 	char want[1024] = "";
 	static const char *const states[] = { "MASTER", "BACKUP", "FAULT", "STOP" };
 
-	g[0] = spec[0] = script(f, "s.sh", body, 0755);
+	g[0] = spec[0] = tu_dir_script(&f->dir, "s.sh", body, 0755);
 	conf.notify = g;
 	conf.notify_master = conf.notify_backup = spec;
 	conf.notify_fault = conf.notify_stop = spec;
@@ -476,7 +423,8 @@ static void test_timeout_kills_script_and_child(void **state)
 	char *pidtxt;
 	int child;
 
-	g[0] = script(f, "hang.sh", "sleep 100 & echo $! > \"${0%/*}/child.pid\"; wait", 0755);
+	g[0] = tu_dir_script(&f->dir, "hang.sh",
+			     "sleep 100 & echo $! > \"${0%/*}/child.pid\"; wait", 0755);
 	conf.notify = g;
 	make(f, &conf);
 	change(f, NOTIFY_STATE_MASTER, NOTIFY_STATE_BACKUP, 150);
@@ -522,9 +470,9 @@ static void test_missing_and_not_executable(void **state)
 	char *b[] = { NULL, NULL };
 	struct notify_conf conf = { 0 };
 
-	m[0] = path_of(f, "missing.sh");
-	g[0] = script(f, "noexec.sh", "exit 0", 0644);
-	b[0] = script(f, "ok.sh", "exit 0", 0755);
+	m[0] = tu_dir_path(&f->dir, "missing.sh");
+	g[0] = tu_dir_script(&f->dir, "noexec.sh", "exit 0", 0644);
+	b[0] = tu_dir_script(&f->dir, "ok.sh", "exit 0", 0755);
 	conf.notify_master = m;
 	conf.notify = g;
 	conf.notify_backup = b;
@@ -553,8 +501,8 @@ static void test_exit_code_and_signal(void **state)
 	char *g[] = { NULL, NULL };
 	struct notify_conf conf = { 0 };
 
-	m[0] = script(f, "m.sh", "echo oops; exit 7", 0755);
-	g[0] = script(f, "g.sh", "kill -TERM $$; sleep 5", 0755);
+	m[0] = tu_dir_script(&f->dir, "m.sh", "echo oops; exit 7", 0755);
+	g[0] = tu_dir_script(&f->dir, "g.sh", "kill -TERM $$; sleep 5", 0755);
 	conf.notify_master = m;
 	conf.notify = g;
 	make(f, &conf);
@@ -575,7 +523,7 @@ static void test_overflow_drops_oldest(void **state)
 	struct notify_conf conf = { .queue_max = 2 };
 	char *log;
 
-	g[0] = script(f, "g.sh", "echo \"$3\" >> \"${0%/*}/log\"; sleep 0.1", 0755);
+	g[0] = tu_dir_script(&f->dir, "g.sh", "echo \"$3\" >> \"${0%/*}/log\"; sleep 0.1", 0755);
 	conf.notify = g;
 	make(f, &conf);
 	change(f, NOTIFY_STATE_MASTER, NOTIFY_STATE_INIT, 150); /* runs */
@@ -603,7 +551,7 @@ static void test_drain_deadline(void **state)
 	struct notify_conf conf = { .timeout_ms = 10000 };
 	ev_tstamp t0;
 
-	g[0] = script(f, "hang.sh", "sleep 100", 0755);
+	g[0] = tu_dir_script(&f->dir, "hang.sh", "sleep 100", 0755);
 	conf.notify = g;
 	make(f, &conf);
 	change(f, NOTIFY_STATE_BACKUP, NOTIFY_STATE_MASTER, 100);
@@ -640,7 +588,7 @@ static void test_loop_not_blocked(void **state)
 	ev_timer tick;
 	int ticks = 0;
 
-	g[0] = script(f, "slow.sh", "sleep 0.5", 0755);
+	g[0] = tu_dir_script(&f->dir, "slow.sh", "sleep 0.5", 0755);
 	conf.notify = g;
 	make(f, &conf);
 	ev_timer_init(&tick, tick_cb, 0.05, 0.05);
@@ -658,22 +606,15 @@ static void test_free_while_running(void **state)
 	struct fixture *f = *state;
 	char *g[] = { NULL, NULL };
 	struct notify_conf conf = { 0 };
-	ev_timer guard;
-	bool expired = false;
-
 	char *pidtxt;
 	int pid;
 
-	g[0] = script(f, "hang.sh", "echo $$ > \"${0%/*}/pid\"; exec sleep 100", 0755);
+	g[0] = tu_dir_script(&f->dir, "hang.sh", "echo $$ > \"${0%/*}/pid\"; exec sleep 100", 0755);
 	conf.notify = g;
 	make(f, &conf);
 	change(f, NOTIFY_STATE_MASTER, NOTIFY_STATE_BACKUP, 150);
 	change(f, NOTIFY_STATE_STOP, NOTIFY_STATE_MASTER, 150);
-	ev_timer_init(&guard, guard_cb, 0.1, 0.0);
-	guard.data = &expired;
-	ev_timer_start(f->loop, &guard);
-	while (!expired)
-		ev_run(f->loop, EVRUN_ONCE);
+	tu_run_for(f->loop, 0.1);
 	assert_int_equal(notify_pending(f->n), 2);
 	pidtxt = slurp(f, "pid");
 	pid = atoi(pidtxt);

@@ -8,22 +8,21 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "proc.h"
+#include "test_util.h"
 
 /* Every loop in these tests stops after this long, whatever happens. */
 #define GUARD_S 5.0
 
 struct fixture {
-	char dir[64];
+	struct tu_dir dir;
 	struct ev_loop *loop;
 	struct proc *p;
 	bool done;
@@ -33,23 +32,13 @@ struct fixture {
 
 static char *const base_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/vigil-test-proc.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (tu_dir_make(&f->dir, "proc") < 0)
 		return -1;
 	f->loop = ev_default_loop(0);
 	if (proc_new(&f->p, f->loop) < 0)
@@ -64,28 +53,9 @@ static int teardown(void **state)
 	int rc;
 
 	proc_free(f->p);
-	rc = nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-	/* The temp dir must really be gone. */
-	if (rc != 0 || access(f->dir, F_OK) == 0)
-		rc = -1;
+	rc = tu_dir_remove(&f->dir); /* the temp dir must really be gone */
 	free(f);
 	return rc;
-}
-
-/* Write an executable /bin/sh script dir/name; returns its path (static). */
-static const char *script(struct fixture *f, const char *name, const char *body,
-			  mode_t mode)
-{
-	static char path[128];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	fprintf(fp, "#!/bin/sh\n%s\n", body);
-	assert_int_equal(fclose(fp), 0);
-	assert_int_equal(chmod(path, mode), 0);
-	return path;
 }
 
 static void on_done(struct proc *p, const struct proc_result *r, void *ctx)
@@ -100,28 +70,6 @@ static void on_done(struct proc *p, const struct proc_result *r, void *ctx)
 	ev_break(f->loop, EVBREAK_ONE);
 }
 
-static void guard_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)revents;
-	*(bool *)w->data = true;
-	ev_break(loop, EVBREAK_ONE);
-}
-
-/* Run the loop until *flag or the guard; returns false if the guard fired. */
-static bool run_until(struct ev_loop *loop, const bool *flag, double max_s)
-{
-	ev_timer guard;
-	bool expired = false;
-
-	ev_timer_init(&guard, guard_cb, max_s, 0.0);
-	guard.data = &expired;
-	ev_timer_start(loop, &guard);
-	while (!*flag && !expired)
-		ev_run(loop, EVRUN_ONCE);
-	ev_timer_stop(loop, &guard);
-	return *flag;
-}
-
 static void run_script(struct fixture *f, const char *path,
 		       const struct proc_opts *opts)
 {
@@ -130,61 +78,17 @@ static void run_script(struct fixture *f, const char *path,
 	f->done = false;
 	assert_int_equal(proc_start(f->p, argv, base_env, opts, on_done, f), 0);
 	assert_true(proc_running(f->p));
-	assert_true(run_until(f->loop, &f->done, GUARD_S));
+	assert_true(tu_run_until_flag(f->loop, &f->done, GUARD_S));
 	assert_int_equal(f->calls, 1);
-}
-
-/* True once pid is gone or a zombie (reparented, not ours to reap). */
-static bool pid_dead(pid_t pid)
-{
-	char path[64], buf[256];
-	const char *rp;
-	FILE *fp;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fp = fopen(path, "r");
-	if (!fp)
-		return true;
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	rp = strrchr(buf, ')');
-	return !rp || rp[2] == 'Z' || rp[2] == 'X';
-}
-
-static bool wait_dead(pid_t pid, int max_ms)
-{
-	for (int i = 0; i < max_ms / 10; i++) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-
-		if (pid_dead(pid))
-			return true;
-		nanosleep(&ts, NULL);
-	}
-	return pid_dead(pid);
-}
-
-static pid_t read_pid(struct fixture *f, const char *name)
-{
-	char path[128];
-	int pid = 0;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
-	fp = fopen(path, "r");
-	assert_non_null(fp);
-	assert_int_equal(fscanf(fp, "%d", &pid), 1);
-	fclose(fp);
-	assert_true(pid > 1);
-	return (pid_t)pid;
 }
 
 static void test_exit_code_and_output(void **state)
 {
 	struct fixture *f = *state;
 
-	run_script(f, script(f, "x.sh", "printf '\\n\\tfirst line\\nsecond\\n'; echo err >&2; exit 3", 0755), NULL);
+	run_script(f, tu_dir_script(&f->dir, "x.sh",
+				    "printf '\\n\\tfirst line\\nsecond\\n'; echo err >&2; exit 3", 0755),
+		   NULL);
 	assert_int_equal(f->res.outcome, PROC_EXITED);
 	assert_int_equal(f->res.exit_code, 3);
 	assert_int_equal(f->res.signo, 0);
@@ -200,7 +104,7 @@ static void test_exit_zero_is_ok(void **state)
 	struct fixture *f = *state;
 
 	/* stdin is /dev/null: cat must see EOF at once, not hang. */
-	run_script(f, script(f, "ok.sh", "cat; echo done >&2", 0755), NULL);
+	run_script(f, tu_dir_script(&f->dir, "ok.sh", "cat; echo done >&2", 0755), NULL);
 	assert_int_equal(f->res.outcome, PROC_EXITED);
 	assert_int_equal(f->res.exit_code, 0);
 	assert_string_equal(f->res.output, "done");
@@ -214,7 +118,8 @@ static void test_long_output_truncated(void **state)
 
 	/* 100 KB without a newline: more than a pipe holds, so the child only
 	 * finishes if we keep draining. */
-	run_script(f, script(f, "long.sh", "head -c 100000 /dev/zero | tr '\\0' a", 0755), NULL);
+	run_script(f, tu_dir_script(&f->dir, "long.sh", "head -c 100000 /dev/zero | tr '\\0' a", 0755),
+		   NULL);
 	assert_int_equal(f->res.outcome, PROC_EXITED);
 	assert_int_equal(f->res.exit_code, 0);
 	assert_int_equal(strlen(f->res.output), PROC_OUTPUT_MAX - 1);
@@ -225,7 +130,7 @@ static void test_signal_reported(void **state)
 {
 	struct fixture *f = *state;
 
-	run_script(f, script(f, "sig.sh", "kill -USR1 $$; sleep 5", 0755), NULL);
+	run_script(f, tu_dir_script(&f->dir, "sig.sh", "kill -USR1 $$; sleep 5", 0755), NULL);
 	assert_int_equal(f->res.outcome, PROC_SIGNALED);
 	assert_int_equal(f->res.signo, SIGUSR1);
 	assert_int_equal(f->res.exit_code, -1);
@@ -237,7 +142,7 @@ static void test_missing_program(void **state)
 	struct fixture *f = *state;
 	char path[128];
 
-	snprintf(path, sizeof(path), "%s/does-not-exist", f->dir);
+	snprintf(path, sizeof(path), "%s/does-not-exist", f->dir.path);
 	run_script(f, path, NULL);
 	assert_int_equal(f->res.outcome, PROC_EXEC_FAILED);
 	assert_int_equal(f->res.err, ENOENT);
@@ -250,7 +155,7 @@ static void test_not_executable(void **state)
 	struct fixture *f = *state;
 
 	/* No x bit at all: EACCES even for root. */
-	run_script(f, script(f, "noexec.sh", "exit 0", 0644), NULL);
+	run_script(f, tu_dir_script(&f->dir, "noexec.sh", "exit 0", 0644), NULL);
 	assert_int_equal(f->res.outcome, PROC_EXEC_FAILED);
 	assert_int_equal(f->res.err, EACCES);
 }
@@ -261,14 +166,16 @@ static void test_timeout_kills_group(void **state)
 	struct proc_opts o = { .timeout_ms = 300, .kill_grace_ms = 2000 };
 	pid_t child;
 
-	run_script(f, script(f, "hang.sh", "sleep 100 & echo $! > \"${0%/*}/child.pid\"; wait", 0755), &o);
+	run_script(f, tu_dir_script(&f->dir, "hang.sh",
+				    "sleep 100 & echo $! > \"${0%/*}/child.pid\"; wait", 0755),
+		   &o);
 	assert_int_equal(f->res.outcome, PROC_TIMED_OUT);
 	assert_int_equal(f->res.signo, SIGTERM);
 	assert_true(f->res.duration_ms >= 290);
 	assert_true(f->res.duration_ms < 2000);
-	child = read_pid(f, "child.pid");
-	assert_true(wait_dead(child, 1000));
-	assert_true(pid_dead(f->res.pid));
+	child = tu_dir_read_pid(&f->dir, "child.pid");
+	assert_true(tu_wait_dead(child, 1000));
+	assert_true(tu_pid_dead(f->res.pid));
 }
 
 static void test_timeout_sigkill_after_grace(void **state)
@@ -278,14 +185,16 @@ static void test_timeout_sigkill_after_grace(void **state)
 	pid_t child;
 
 	/* SIGTERM ignored by the script and (inherited) by its child. */
-	run_script(f, script(f, "stubborn.sh",
-			     "trap '' TERM; sleep 100 & echo $! > \"${0%/*}/child.pid\"; wait", 0755), &o);
+	run_script(f, tu_dir_script(&f->dir, "stubborn.sh",
+				    "trap '' TERM; sleep 100 & echo $! > \"${0%/*}/child.pid\"; wait",
+				    0755),
+		   &o);
 	assert_int_equal(f->res.outcome, PROC_TIMED_OUT);
 	assert_int_equal(f->res.signo, SIGKILL);
 	assert_true(f->res.duration_ms >= 490);
 	assert_true(f->res.duration_ms < 3000);
-	child = read_pid(f, "child.pid");
-	assert_true(wait_dead(child, 1000));
+	child = tu_dir_read_pid(&f->dir, "child.pid");
+	assert_true(tu_wait_dead(child, 1000));
 }
 
 static void test_kill_cancels(void **state)
@@ -293,12 +202,12 @@ static void test_kill_cancels(void **state)
 	struct fixture *f = *state;
 	char *argv[] = { NULL, NULL };
 
-	argv[0] = (char *)script(f, "k.sh", "sleep 100", 0755);
+	argv[0] = tu_dir_script(&f->dir, "k.sh", "sleep 100", 0755);
 	f->done = false;
 	assert_int_equal(proc_start(f->p, argv, base_env, NULL, on_done, f), 0);
 	assert_int_equal(proc_start(f->p, argv, base_env, NULL, on_done, f), -EBUSY);
 	proc_kill(f->p);
-	assert_true(run_until(f->loop, &f->done, GUARD_S));
+	assert_true(tu_run_until_flag(f->loop, &f->done, GUARD_S));
 	assert_int_equal(f->res.outcome, PROC_CANCELLED);
 	assert_int_equal(f->res.signo, SIGKILL);
 	assert_int_equal(f->calls, 1);
@@ -319,7 +228,7 @@ static void test_loop_not_blocked(void **state)
 	int ticks = 0;
 	ev_tstamp t0;
 
-	argv[0] = (char *)script(f, "slow.sh", "sleep 0.5", 0755);
+	argv[0] = tu_dir_script(&f->dir, "slow.sh", "sleep 0.5", 0755);
 	ev_timer_init(&tick, tick_cb, 0.05, 0.05);
 	tick.data = &ticks;
 	ev_timer_start(f->loop, &tick);
@@ -329,7 +238,7 @@ static void test_loop_not_blocked(void **state)
 	assert_int_equal(proc_start(f->p, argv, base_env, NULL, on_done, f), 0);
 	/* proc_start returns at once, not when the child is done. */
 	assert_true(ev_time() - t0 < 0.2);
-	assert_true(run_until(f->loop, &f->done, GUARD_S));
+	assert_true(tu_run_until_flag(f->loop, &f->done, GUARD_S));
 	ev_timer_stop(f->loop, &tick);
 	assert_int_equal(f->res.outcome, PROC_EXITED);
 	assert_true(f->res.duration_ms >= 490);
@@ -350,7 +259,7 @@ static void test_no_fd_or_env_leak(void **state)
 		 "[ -n \"$VIGIL_TEST_LEAK\" ] && exit 11\n"
 		 "[ \"$PATH\" = /usr/sbin:/usr/bin:/sbin:/bin ] || exit 12\n"
 		 "exit 0", fd);
-	run_script(f, script(f, "fd.sh", body, 0755), NULL);
+	run_script(f, tu_dir_script(&f->dir, "fd.sh", body, 0755), NULL);
 	close(fd);
 	unsetenv("VIGIL_TEST_LEAK");
 	assert_int_equal(f->res.outcome, PROC_EXITED);
@@ -363,10 +272,10 @@ static void test_free_kills_running(void **state)
 	char *argv[] = { NULL, NULL };
 	char pidfile[128];
 	pid_t child;
-	bool never = false;
 
-	argv[0] = (char *)script(f, "bg.sh", "sleep 100 & echo $! > \"${0%/*}/child.pid\"; wait", 0755);
-	snprintf(pidfile, sizeof(pidfile), "%s/child.pid", f->dir);
+	argv[0] = tu_dir_script(&f->dir, "bg.sh",
+				"sleep 100 & echo $! > \"${0%/*}/child.pid\"; wait", 0755);
+	snprintf(pidfile, sizeof(pidfile), "%s/child.pid", f->dir.path);
 	f->done = false;
 	assert_int_equal(proc_start(f->p, argv, base_env, NULL, on_done, f), 0);
 	/* Let the script write its child's pid (bounded). */
@@ -375,12 +284,12 @@ static void test_free_kills_running(void **state)
 
 		if (stat(pidfile, &st) == 0 && st.st_size > 0)
 			break;
-		run_until(f->loop, &never, 0.01);
+		tu_run_for(f->loop, 0.01);
 	}
-	child = read_pid(f, "child.pid");
+	child = tu_dir_read_pid(&f->dir, "child.pid");
 	proc_free(f->p);
 	f->p = NULL;
-	assert_true(wait_dead(child, 1000));
+	assert_true(tu_wait_dead(child, 1000));
 	assert_false(f->done); /* no callback from proc_free */
 }
 
@@ -433,7 +342,7 @@ static void test_restart_from_callback(void **state)
 	chain_left = 3;
 	f->done = false;
 	assert_int_equal(proc_start(f->p, argv, base_env, NULL, chain_done, f), 0);
-	assert_true(run_until(f->loop, &f->done, GUARD_S));
+	assert_true(tu_run_until_flag(f->loop, &f->done, GUARD_S));
 	assert_int_equal(f->calls, 3);
 }
 

@@ -8,22 +8,21 @@
 
 #include <errno.h>
 #include <ev.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "script.h"
+#include "test_util.h"
 
 #define GUARD_S 5.0
 #define MAX_RESULTS 8
 
 struct fx {
-	char dir[64];
+	struct tu_dir dir;
 	struct ev_loop *loop;
 	struct check *chk;
 	int results;
@@ -35,22 +34,7 @@ struct fx {
  * user these cases cannot run, which is a skip, except under CI. */
 static void need_root(void)
 {
-	const char *ci = getenv("CI");
-
-	if (geteuid() == 0)
-		return;
-	if (ci && strcmp(ci, "true") == 0)
-		fail_msg("CI=true: this test needs root (scripts must be owned by root)");
-	print_message("skipped: needs root (the checker runs only root-owned programs)\n");
-	skip();
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
+	TU_REQUIRE(geteuid() == 0 ? NULL : "not root: the checker runs only root-owned programs");
 }
 
 static int setup(void **state)
@@ -59,8 +43,7 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/vigil-test-script.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (tu_dir_make(&f->dir, "script") < 0)
 		return -1;
 	f->loop = ev_default_loop(0);
 	*state = f;
@@ -73,43 +56,9 @@ static int teardown(void **state)
 	int rc;
 
 	check_free(f->chk);
-	chmod(f->dir, 0700);
-	rc = nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-	if (rc != 0 || access(f->dir, F_OK) == 0)
-		rc = -1;
+	rc = tu_dir_remove(&f->dir); /* the temp dir must really be gone */
 	free(f);
 	return rc;
-}
-
-/* dir/name as a path (static buffer, one at a time). */
-static const char *path_of(struct fx *f, const char *name)
-{
-	static char path[128];
-
-	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
-	return path;
-}
-
-/* Write dir/name with exactly text and mode; returns its path. */
-static const char *write_file(struct fx *f, const char *name, const char *text, mode_t mode)
-{
-	const char *path = path_of(f, name);
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	fputs(text, fp);
-	assert_int_equal(fclose(fp), 0);
-	assert_int_equal(chmod(path, mode), 0);
-	return path;
-}
-
-/* A /bin/sh script. */
-static const char *script(struct fx *f, const char *name, const char *body, mode_t mode)
-{
-	char text[512];
-
-	snprintf(text, sizeof(text), "#!/bin/sh\n%s\n", body);
-	return write_file(f, name, text, mode);
 }
 
 static void on_result(void *ctx, struct check *chk, const struct check_result *r)
@@ -123,40 +72,6 @@ static void on_result(void *ctx, struct check *chk, const struct check_result *r
 		check_probe_now(chk);
 	}
 	ev_break(f->loop, EVBREAK_ONE);
-}
-
-static void guard_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)revents;
-	*(bool *)w->data = true;
-	ev_break(loop, EVBREAK_ONE);
-}
-
-/* Run until n results or max_s; returns whether they came. */
-static bool run_until_results(struct fx *f, int n, double max_s)
-{
-	ev_timer guard;
-	bool expired = false;
-
-	ev_timer_init(&guard, guard_cb, max_s, 0.0);
-	guard.data = &expired;
-	ev_timer_start(f->loop, &guard);
-	while (f->results < n && !expired)
-		ev_run(f->loop, EVRUN_ONCE);
-	ev_timer_stop(f->loop, &guard);
-	return f->results >= n;
-}
-
-static void run_for(struct fx *f, double s)
-{
-	ev_timer guard;
-	bool expired = false;
-
-	ev_timer_init(&guard, guard_cb, s, 0.0);
-	guard.data = &expired;
-	ev_timer_start(f->loop, &guard);
-	while (!expired)
-		ev_run(f->loop, EVRUN_ONCE);
 }
 
 static int make_argv(struct fx *f, char *const *argv, uint32_t timeout_ms, char *err,
@@ -177,54 +92,7 @@ static void run_once(struct fx *f, const char *path, uint32_t timeout_ms)
 	if (make_argv(f, argv, timeout_ms, err, sizeof(err)) != 0)
 		fail_msg("create refused %s: %s", path, err);
 	check_start(f->chk);
-	assert_true(run_until_results(f, 1, GUARD_S));
-}
-
-/* True once pid is gone or a zombie not ours to reap. */
-static bool pid_dead(pid_t pid)
-{
-	char path[64], buf[256];
-	const char *rp;
-	FILE *fp;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fp = fopen(path, "r");
-	if (!fp)
-		return true;
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	rp = strrchr(buf, ')');
-	return !rp || rp[2] == 'Z' || rp[2] == 'X';
-}
-
-static bool wait_dead(pid_t pid, int max_ms)
-{
-	for (int i = 0; i < max_ms / 10; i++) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-
-		if (pid_dead(pid))
-			return true;
-		nanosleep(&ts, NULL);
-	}
-	return pid_dead(pid);
-}
-
-static pid_t read_pid(struct fx *f, const char *name)
-{
-	int pid = 0;
-	FILE *fp;
-
-	/* The child writes it before sleeping; give it a moment. */
-	for (int i = 0; i < 100 && access(path_of(f, name), F_OK) != 0; i++)
-		usleep(10 * 1000);
-	fp = fopen(path_of(f, name), "r");
-	assert_non_null(fp);
-	assert_int_equal(fscanf(fp, "%d", &pid), 1);
-	fclose(fp);
-	assert_true(pid > 1);
-	return (pid_t)pid;
+	assert_true(tu_run_until_count(f->loop, &f->results, 1, GUARD_S));
 }
 
 /* ---- verdicts ---- */
@@ -234,7 +102,7 @@ static void test_exit_0_is_ok(void **state)
 	struct fx *f = *state;
 
 	need_root();
-	run_once(f, script(f, "ok.sh", "echo all good; echo second line", 0755), 2000);
+	run_once(f, tu_dir_script(&f->dir, "ok.sh", "echo all good; echo second line", 0755), 2000);
 	assert_int_equal(f->res[0].status, CHECK_OK);
 	assert_string_equal(f->res[0].detail, "exit 0: all good");
 	assert_false(f->res[0].config_problem);
@@ -246,7 +114,7 @@ static void test_exit_0_silent(void **state)
 	struct fx *f = *state;
 
 	need_root();
-	run_once(f, script(f, "quiet.sh", "exit 0", 0700), 2000);
+	run_once(f, tu_dir_script(&f->dir, "quiet.sh", "exit 0", 0700), 2000);
 	assert_int_equal(f->res[0].status, CHECK_OK);
 	assert_string_equal(f->res[0].detail, "exit 0");
 }
@@ -256,7 +124,7 @@ static void test_exit_1_is_degraded(void **state)
 	struct fx *f = *state;
 
 	need_root();
-	run_once(f, script(f, "deg.sh", "echo lag 12 s >&2; exit 1", 0755), 2000);
+	run_once(f, tu_dir_script(&f->dir, "deg.sh", "echo lag 12 s >&2; exit 1", 0755), 2000);
 	assert_int_equal(f->res[0].status, CHECK_DEGRADED);
 	assert_string_equal(f->res[0].detail, "exit 1: lag 12 s");
 }
@@ -266,14 +134,14 @@ static void test_exit_2_and_255_fail(void **state)
 	struct fx *f = *state;
 
 	need_root();
-	run_once(f, script(f, "two.sh", "echo broken; exit 2", 0755), 2000);
+	run_once(f, tu_dir_script(&f->dir, "two.sh", "echo broken; exit 2", 0755), 2000);
 	assert_int_equal(f->res[0].status, CHECK_FAILED);
 	assert_string_equal(f->res[0].detail, "exit 2: broken");
 	assert_false(f->res[0].config_problem);
 	check_free(f->chk);
 	f->chk = NULL;
 	f->results = 0;
-	run_once(f, script(f, "ff.sh", "exit 255", 0755), 2000);
+	run_once(f, tu_dir_script(&f->dir, "ff.sh", "exit 255", 0755), 2000);
 	assert_int_equal(f->res[0].status, CHECK_FAILED);
 	assert_string_equal(f->res[0].detail, "exit 255");
 }
@@ -283,7 +151,7 @@ static void test_signal_fails(void **state)
 	struct fx *f = *state;
 
 	need_root();
-	run_once(f, script(f, "sig.sh", "echo going; kill -9 $$", 0755), 2000);
+	run_once(f, tu_dir_script(&f->dir, "sig.sh", "echo going; kill -9 $$", 0755), 2000);
 	assert_int_equal(f->res[0].status, CHECK_FAILED);
 	assert_string_equal(f->res[0].detail, "killed by signal 9 (Killed): going");
 }
@@ -291,14 +159,15 @@ static void test_signal_fails(void **state)
 static void test_argv_and_env_without_shell(void **state)
 {
 	struct fx *f = *state;
-	const char *path = script(f, "args.sh", "echo \"$1|$2|$VIGIL_CHECK|$PATH|$HOME\"", 0755);
+	const char *path = tu_dir_script(&f->dir, "args.sh",
+					 "echo \"$1|$2|$VIGIL_CHECK|$PATH|$HOME\"", 0755);
 	char *argv[] = { (char *)path, "a b", "$HOME", NULL };
 	char err[256];
 
 	need_root();
 	assert_int_equal(make_argv(f, argv, 2000, err, sizeof(err)), 0);
 	check_start(f->chk);
-	assert_true(run_until_results(f, 1, GUARD_S));
+	assert_true(tu_run_until_count(f->loop, &f->results, 1, GUARD_S));
 	assert_int_equal(f->res[0].status, CHECK_OK);
 	/* Arguments arrive as given (no splitting, no expansion); the
 	 * environment is only PATH and VIGIL_CHECK. */
@@ -312,14 +181,14 @@ static void test_timeout_kills_child(void **state)
 	pid_t pid;
 
 	need_root();
-	run_once(f, script(f, "hang.sh", "echo $$ > $0.pid; exec sleep 30", 0755), 150);
+	run_once(f, tu_dir_script(&f->dir, "hang.sh", "echo $$ > $0.pid; exec sleep 30", 0755), 150);
 	assert_int_equal(f->res[0].status, CHECK_FAILED);
 	assert_string_equal(f->res[0].detail, "timeout after 150 ms");
 	assert_int_equal(check_get_stats(f->chk)->timeouts, 1);
-	pid = read_pid(f, "hang.sh.pid");
+	pid = tu_dir_read_pid(&f->dir, "hang.sh.pid");
 	/* proc_kill sent SIGKILL; the loop reaps it. */
-	run_for(f, 0.2);
-	assert_true(wait_dead(pid, 2000));
+	tu_run_for(f->loop, 0.2);
+	assert_true(tu_wait_dead(pid, 2000));
 	/* No report follows a cancelled run. */
 	assert_int_equal(f->results, 1);
 	assert_int_equal(check_get_stats(f->chk)->unsolicited, 0);
@@ -334,22 +203,23 @@ static void test_probe_right_after_timeout(void **state)
 	 * report, before the killed child is reaped: the new run waits for
 	 * the reap, then runs (the second run exits 0). */
 	f->probe_again = true;
-	run_once(f, script(f, "once.sh",
-			   "if [ -e $0.flag ]; then echo second; exit 0; fi\n"
-			   "touch $0.flag; exec sleep 30", 0755), 300);
+	run_once(f, tu_dir_script(&f->dir, "once.sh",
+				  "if [ -e $0.flag ]; then echo second; exit 0; fi\n"
+				  "touch $0.flag; exec sleep 30", 0755),
+		 300);
 	assert_string_equal(f->res[0].detail, "timeout after 300 ms");
-	assert_true(run_until_results(f, 2, GUARD_S));
+	assert_true(tu_run_until_count(f->loop, &f->results, 2, GUARD_S));
 	assert_int_equal(f->res[1].status, CHECK_OK);
 	assert_string_equal(f->res[1].detail, "exit 0: second");
 	assert_int_equal(check_get_stats(f->chk)->probes, 2);
-	run_for(f, 0.1);
+	tu_run_for(f->loop, 0.1);
 	assert_int_equal(f->results, 2);
 }
 
 static void test_free_while_running_kills(void **state)
 {
 	struct fx *f = *state;
-	const char *path = script(f, "long.sh", "echo $$ > $0.pid; exec sleep 30", 0755);
+	const char *path = tu_dir_script(&f->dir, "long.sh", "echo $$ > $0.pid; exec sleep 30", 0755);
 	char *argv[] = { (char *)path, NULL };
 	char err[256];
 	pid_t pid;
@@ -357,12 +227,12 @@ static void test_free_while_running_kills(void **state)
 	need_root();
 	assert_int_equal(make_argv(f, argv, 10000, err, sizeof(err)), 0);
 	check_start(f->chk);
-	run_for(f, 0.05);
+	tu_run_for(f->loop, 0.05);
 	assert_true(check_probing(f->chk));
-	pid = read_pid(f, "long.sh.pid");
+	pid = tu_dir_read_pid(&f->dir, "long.sh.pid");
 	check_free(f->chk);
 	f->chk = NULL;
-	assert_true(wait_dead(pid, 2000));
+	assert_true(tu_wait_dead(pid, 2000));
 	assert_int_equal(f->results, 0);
 }
 
@@ -372,14 +242,14 @@ static void test_exec_failure_is_config_problem(void **state)
 
 	need_root();
 	/* Executable, but no #! line: execve says ENOEXEC. */
-	run_once(f, write_file(f, "noshebang", "echo hi\n", 0755), 2000);
+	run_once(f, tu_dir_write(&f->dir, "noshebang", "echo hi\n", 0755), 2000);
 	assert_int_equal(f->res[0].status, CHECK_FAILED);
 	assert_true(f->res[0].config_problem);
 	assert_string_equal(f->res[0].detail, "cannot execute: Exec format error");
 	check_free(f->chk);
 	f->chk = NULL;
 	f->results = 0;
-	run_once(f, write_file(f, "badinterp", "#!/nonexistent/vigil-sh\n", 0755), 2000);
+	run_once(f, tu_dir_write(&f->dir, "badinterp", "#!/nonexistent/vigil-sh\n", 0755), 2000);
 	assert_int_equal(f->res[0].status, CHECK_FAILED);
 	assert_true(f->res[0].config_problem);
 	assert_string_equal(f->res[0].detail, "cannot execute: No such file or directory");
@@ -388,7 +258,7 @@ static void test_exec_failure_is_config_problem(void **state)
 static void test_changed_after_create_is_refused(void **state)
 {
 	struct fx *f = *state;
-	const char *path = script(f, "later.sh", "exit 0", 0755);
+	const char *path = tu_dir_script(&f->dir, "later.sh", "exit 0", 0755);
 	char *argv[] = { (char *)path, NULL };
 	char err[256], want[256];
 
@@ -396,7 +266,7 @@ static void test_changed_after_create_is_refused(void **state)
 	assert_int_equal(make_argv(f, argv, 2000, err, sizeof(err)), 0);
 	assert_int_equal(chmod(path, 0777), 0);
 	check_start(f->chk);
-	assert_true(run_until_results(f, 1, GUARD_S));
+	assert_true(tu_run_until_count(f->loop, &f->results, 1, GUARD_S));
 	assert_int_equal(f->res[0].status, CHECK_FAILED);
 	assert_true(f->res[0].config_problem);
 	snprintf(want, sizeof(want),
@@ -432,19 +302,19 @@ static void test_refuses_relative_and_missing(void **state)
 
 	expect_refused(f, "check.sh", -EINVAL, "program must be an absolute path: \"%s\"");
 	expect_refused(f, "./check.sh", -EINVAL, "program must be an absolute path: \"%s\"");
-	expect_refused(f, path_of(f, "nothere"), -ENOENT, "%s: No such file or directory");
+	expect_refused(f, tu_dir_path(&f->dir, "nothere"), -ENOENT, "%s: No such file or directory");
 	assert_int_equal(check_new(&f->chk, f->loop, &check_script_type, &p, on_result, f, err,
 				   sizeof(err)), -EINVAL);
 	assert_string_equal(err, "a script check needs a command");
-	assert_int_equal(mkdir(path_of(f, "adir"), 0755), 0);
-	expect_refused(f, path_of(f, "adir"), -EACCES, "%s is not a regular file");
+	assert_int_equal(mkdir(tu_dir_path(&f->dir, "adir"), 0755), 0);
+	expect_refused(f, tu_dir_path(&f->dir, "adir"), -EACCES, "%s is not a regular file");
 }
 
 static void test_refuses_not_executable(void **state)
 {
 	struct fx *f = *state;
 
-	expect_refused(f, script(f, "noexec.sh", "exit 0", 0644), -EACCES,
+	expect_refused(f, tu_dir_script(&f->dir, "noexec.sh", "exit 0", 0644), -EACCES,
 		       "%s is not executable (mode 0644)");
 }
 
@@ -453,16 +323,16 @@ static void test_refuses_writable_by_others(void **state)
 	struct fx *f = *state;
 
 	need_root();
-	expect_refused(f, script(f, "ww.sh", "exit 0", 0757), -EPERM,
+	expect_refused(f, tu_dir_script(&f->dir, "ww.sh", "exit 0", 0757), -EPERM,
 		       "%s is writable by group or others (mode 0757)");
-	expect_refused(f, script(f, "gw.sh", "exit 0", 0775), -EPERM,
+	expect_refused(f, tu_dir_script(&f->dir, "gw.sh", "exit 0", 0775), -EPERM,
 		       "%s is writable by group or others (mode 0775)");
 }
 
 static void test_refuses_not_owned_by_root(void **state)
 {
 	struct fx *f = *state;
-	const char *path = script(f, "nobody.sh", "exit 0", 0755);
+	const char *path = tu_dir_script(&f->dir, "nobody.sh", "exit 0", 0755);
 
 	need_root();
 	assert_int_equal(chown(path, 65534, 65534), 0);
@@ -476,10 +346,10 @@ static void test_refuses_unsafe_directory(void **state)
 	char *argv[] = { prog, NULL };
 
 	need_root();
-	snprintf(sub, sizeof(sub), "%s/sub", f->dir);
+	snprintf(sub, sizeof(sub), "%s/sub", f->dir.path);
 	assert_int_equal(mkdir(sub, 0755), 0);
 	snprintf(prog, sizeof(prog), "%s/p.sh", sub);
-	script(f, "sub/p.sh", "exit 0", 0755);
+	tu_dir_script(&f->dir, "sub/p.sh", "exit 0", 0755);
 	assert_int_equal(make_argv(f, argv, 1000, err, sizeof(err)), 0);
 	check_free(f->chk);
 	f->chk = NULL;
@@ -502,12 +372,12 @@ static void test_refuses_unsafe_directory(void **state)
 	assert_int_equal(chown(sub, 0, 0), 0);
 
 	/* A directory above it writable by others, without the sticky bit. */
-	assert_int_equal(chmod(f->dir, 0777), 0);
+	assert_int_equal(chmod(f->dir.path, 0777), 0);
 	snprintf(want, sizeof(want),
-		 "directory %s is writable by group or others (mode 0777)", f->dir);
+		 "directory %s is writable by group or others (mode 0777)", f->dir.path);
 	expect_refused(f, prog, -EPERM, want);
 	/* With the sticky bit (as /tmp) it is fine above the program's own. */
-	assert_int_equal(chmod(f->dir, 01777), 0);
+	assert_int_equal(chmod(f->dir.path, 01777), 0);
 	assert_int_equal(make_argv(f, argv, 1000, err, sizeof(err)), 0);
 }
 
@@ -517,12 +387,12 @@ static void test_refuses_symlink_to_unsafe_place(void **state)
 	char sub[128], target[160], link[160], want[256];
 
 	need_root();
-	snprintf(sub, sizeof(sub), "%s/open", f->dir);
+	snprintf(sub, sizeof(sub), "%s/open", f->dir.path);
 	assert_int_equal(mkdir(sub, 0755), 0);
-	script(f, "open/real.sh", "exit 0", 0755);
+	tu_dir_script(&f->dir, "open/real.sh", "exit 0", 0755);
 	assert_int_equal(chmod(sub, 0777), 0);
 	snprintf(target, sizeof(target), "%s/real.sh", sub);
-	snprintf(link, sizeof(link), "%s/link.sh", f->dir);
+	snprintf(link, sizeof(link), "%s/link.sh", f->dir.path);
 	assert_int_equal(symlink(target, link), 0);
 	snprintf(want, sizeof(want), "directory %s is writable by group or others (mode 0777)",
 		 sub);
@@ -532,7 +402,7 @@ static void test_refuses_symlink_to_unsafe_place(void **state)
 static void test_needs_default_loop(void **state)
 {
 	struct fx *f = *state;
-	const char *path = script(f, "loop.sh", "exit 0", 0755);
+	const char *path = tu_dir_script(&f->dir, "loop.sh", "exit 0", 0755);
 	char *argv[] = { (char *)path, NULL };
 	struct check_params p = { .name = "s1", .interval_ms = 1000, .timeout_ms = 1000,
 				  .argv = argv };
@@ -556,7 +426,8 @@ static void test_verify_directly(void **state)
 	/* The system's own shell passes: root's, in root's directories. */
 	assert_int_equal(check_script_verify("/bin/sh", err, sizeof(err)), 0);
 	assert_int_equal(check_script_verify(NULL, err, sizeof(err)), -EINVAL);
-	assert_int_equal(check_script_verify(script(f, "v.sh", "exit 0", 0755), err, sizeof(err)),
+	assert_int_equal(check_script_verify(tu_dir_script(&f->dir, "v.sh", "exit 0", 0755), err,
+					     sizeof(err)),
 			 0);
 }
 

@@ -8,14 +8,11 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "test_util.h"
 #include "vip.h"
 
 #define DEV "vt0"
@@ -25,83 +22,11 @@
 static const char *no_netns;
 static char no_netns_buf[160];
 
-/* Skip (or, under CI=true, fail) when there is no private namespace. */
-#define NEED_NETNS()                                                          \
-	do {                                                                  \
-		if (no_netns) {                                               \
-			const char *ci = getenv("CI");                        \
-			if (ci && strcmp(ci, "true") == 0)                    \
-				fail_msg("CI=true and %s", no_netns);         \
-			print_message("skipped: %s\n", no_netns);             \
-			skip();                                               \
-		}                                                             \
-	} while (0)
-
-static const char *ip_path(void)
-{
-	static const char *const paths[] = { "/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip" };
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-		if (access(paths[i], X_OK) == 0)
-			return paths[i];
-	return "ip";
-}
-
-/* Run `ip ARGS...` (NULL-terminated), output to out (cap bytes, may be
- * NULL: discarded). Returns the exit status, -1 if it did not exit. */
-static int ip_run(char *out, size_t cap, ...)
-{
-	const char *argv[24];
-	size_t n = 0;
-	argv[n++] = "ip";
-	va_list ap;
-	va_start(ap, cap);
-	const char *a;
-	while ((a = va_arg(ap, const char *)) && n < 23)
-		argv[n++] = a;
-	va_end(ap);
-	argv[n] = NULL;
-
-	int fds[2];
-	if (pipe(fds) < 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		int null = open("/dev/null", O_WRONLY);
-		if (null >= 0)
-			dup2(null, 2);
-		close(fds[0]);
-		execv(ip_path(), (char *const *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	size_t len = 0;
-	char sink[512];
-	for (;;) {
-		char *dst = out && len + 1 < cap ? out + len : sink;
-		size_t room = out && len + 1 < cap ? cap - 1 - len : sizeof(sink);
-		ssize_t r = read(fds[0], dst, room);
-		if (r <= 0)
-			break;
-		if (dst != sink)
-			len += (size_t)r;
-	}
-	close(fds[0]);
-	if (out && cap)
-		out[len] = '\0';
-	int st;
-	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
-}
-
 /* Does `ip -4 -o addr show dev DEV` list CIDR? */
 static bool ip_shows(const char *cidr)
 {
 	char out[8192];
-	assert_int_equal(ip_run(out, sizeof(out), "-4", "-o", "addr", "show", "dev", DEV, NULL), 0);
+	assert_int_equal(tu_ip_capture(out, sizeof(out), "-4", "-o", "addr", "show", "dev", DEV, NULL), 0);
 	char needle[64];
 	snprintf(needle, sizeof(needle), "inet %s ", cidr);
 	return strstr(out, needle) != NULL;
@@ -140,9 +65,9 @@ static int reset_dev(void **state)
 	(void)state;
 	if (no_netns)
 		return 0;
-	if (ip_run(NULL, 0, "addr", "flush", "dev", DEV, NULL) != 0)
+	if (tu_ip("addr", "flush", "dev", DEV, NULL) != 0)
 		return -1;
-	return ip_run(NULL, 0, "addr", "add", "198.18.0.1/24", "dev", DEV, NULL) == 0 ? 0 : -1;
+	return tu_ip("addr", "add", "198.18.0.1/24", "dev", DEV, NULL) == 0 ? 0 : -1;
 }
 
 static void test_bad_args(void **state)
@@ -161,7 +86,7 @@ static void test_bad_args(void **state)
 static void test_add_idempotent_del(void **state)
 {
 	(void)state;
-	NEED_NETNS();
+	TU_REQUIRE(no_netns);
 	struct vip_set *vs;
 	char err[256] = "";
 	assert_int_equal(vip_new(&vs, DEV, err, sizeof(err)), 0);
@@ -210,7 +135,7 @@ static void test_add_idempotent_del(void **state)
 static void test_absent_interface(void **state)
 {
 	(void)state;
-	NEED_NETNS();
+	TU_REQUIRE(no_netns);
 	struct vip_set *vs;
 	char err[256] = "";
 	assert_int_equal(vip_new(&vs, "ghost0", err, sizeof(err)), 0);
@@ -232,10 +157,10 @@ static void test_absent_interface(void **state)
 static void test_find_stale(void **state)
 {
 	(void)state;
-	NEED_NETNS();
+	TU_REQUIRE(no_netns);
 	/* What a crashed vigild leaves behind (one with another prefix). */
-	assert_int_equal(ip_run(NULL, 0, "addr", "add", "198.18.0.101/24", "dev", DEV, NULL), 0);
-	assert_int_equal(ip_run(NULL, 0, "addr", "add", "198.18.0.102/32", "dev", DEV, NULL), 0);
+	assert_int_equal(tu_ip("addr", "add", "198.18.0.101/24", "dev", DEV, NULL), 0);
+	assert_int_equal(tu_ip("addr", "add", "198.18.0.102/32", "dev", DEV, NULL), 0);
 	struct vip_set *vs;
 	assert_int_equal(vip_new(&vs, DEV, NULL, 0), 0);
 	const struct vip_addr conf[3] = {
@@ -285,7 +210,7 @@ static void test_find_stale(void **state)
 static void test_primary_ignores_vips(void **state)
 {
 	(void)state;
-	NEED_NETNS();
+	TU_REQUIRE(no_netns);
 	struct vip_set *vs;
 	assert_int_equal(vip_new(&vs, DEV, NULL, 0), 0);
 	struct vip_addr v = va("198.18.0.100", 24);
@@ -309,9 +234,9 @@ static void test_primary_ignores_vips(void **state)
 	/* The VIP came first, so it is the subnet's primary and the host's
 	 * address a secondary: the host's address is still the answer. */
 	assert_int_equal(vip_release_all(vs, NULL, 0), 0);
-	assert_int_equal(ip_run(NULL, 0, "addr", "flush", "dev", DEV, NULL), 0);
+	assert_int_equal(tu_ip("addr", "flush", "dev", DEV, NULL), 0);
 	assert_int_equal(vip_add(vs, &v, NULL, err, sizeof(err)), 0);
-	assert_int_equal(ip_run(NULL, 0, "addr", "add", "198.18.0.1/24", "dev", DEV, NULL), 0);
+	assert_int_equal(tu_ip("addr", "add", "198.18.0.1/24", "dev", DEV, NULL), 0);
 	bool secondary = false;
 	assert_true(listed(vs, "198.18.0.1", 24, &secondary));
 	assert_true(secondary);
@@ -343,7 +268,7 @@ static int read_promote(void)
 static void test_del_primary_vip_keeps_host_address(void **state)
 {
 	(void)state;
-	NEED_NETNS();
+	TU_REQUIRE(no_netns);
 	/* Without promote_secondaries, deleting a subnet's primary deletes
 	 * its secondaries: here the host's own address. */
 	FILE *f = fopen("/proc/sys/net/ipv4/conf/" DEV "/promote_secondaries", "w");
@@ -352,13 +277,13 @@ static void test_del_primary_vip_keeps_host_address(void **state)
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(read_promote(), 0);
 
-	assert_int_equal(ip_run(NULL, 0, "addr", "flush", "dev", DEV, NULL), 0);
+	assert_int_equal(tu_ip("addr", "flush", "dev", DEV, NULL), 0);
 	struct vip_set *vs;
 	assert_int_equal(vip_new(&vs, DEV, NULL, 0), 0);
 	struct vip_addr v = va("198.18.0.100", 24);
 	char err[256] = "";
 	assert_int_equal(vip_add(vs, &v, NULL, err, sizeof(err)), 0);
-	assert_int_equal(ip_run(NULL, 0, "addr", "add", "198.18.0.1/24", "dev", DEV, NULL), 0);
+	assert_int_equal(tu_ip("addr", "add", "198.18.0.1/24", "dev", DEV, NULL), 0);
 	bool was = false;
 	int rc = vip_del(vs, &v, &was, err, sizeof(err));
 	if (rc != 0)
@@ -373,11 +298,11 @@ static void test_del_primary_vip_keeps_host_address(void **state)
 static void test_free_removes_exactly_what_it_added(void **state)
 {
 	(void)state;
-	NEED_NETNS();
+	TU_REQUIRE(no_netns);
 	/* A hand-made address never given to the set, and a leftover VIP
 	 * that the set adopts when it adds it. */
-	assert_int_equal(ip_run(NULL, 0, "addr", "add", "198.18.0.104/24", "dev", DEV, NULL), 0);
-	assert_int_equal(ip_run(NULL, 0, "addr", "add", "198.18.0.105/24", "dev", DEV, NULL), 0);
+	assert_int_equal(tu_ip("addr", "add", "198.18.0.104/24", "dev", DEV, NULL), 0);
+	assert_int_equal(tu_ip("addr", "add", "198.18.0.105/24", "dev", DEV, NULL), 0);
 	struct vip_set *vs;
 	assert_int_equal(vip_new(&vs, DEV, NULL, 0), 0);
 	const struct vip_addr mine[3] = {
@@ -409,7 +334,7 @@ static void test_free_removes_exactly_what_it_added(void **state)
 static void test_release_all(void **state)
 {
 	(void)state;
-	NEED_NETNS();
+	TU_REQUIRE(no_netns);
 	struct vip_set *vs;
 	assert_int_equal(vip_new(&vs, DEV, NULL, 0), 0);
 	struct vip_addr a = va("198.18.0.100", 24), b = va("198.18.0.110", 24);
@@ -424,11 +349,11 @@ static void test_release_all(void **state)
 	/* Taken again (MASTER again), then the interface disappears: its
 	 * addresses went with it, so release succeeds and holds nothing. */
 	assert_int_equal(vip_add(vs, &a, NULL, NULL, 0), 0);
-	assert_int_equal(ip_run(NULL, 0, "link", "add", "vt8", "type", "veth", "peer", "name", "vt9", NULL), 0);
+	assert_int_equal(tu_ip("link", "add", "vt8", "type", "veth", "peer", "name", "vt9", NULL), 0);
 	struct vip_set *gone;
 	assert_int_equal(vip_new(&gone, "vt8", NULL, 0), 0);
 	assert_int_equal(vip_add(gone, &b, NULL, NULL, 0), 0);
-	assert_int_equal(ip_run(NULL, 0, "link", "del", "vt8", NULL), 0);
+	assert_int_equal(tu_ip("link", "del", "vt8", NULL), 0);
 	assert_int_equal(vip_release_all(gone, NULL, 0), 0);
 	assert_int_equal(vip_held(gone, NULL, 0, &n), 0);
 	assert_int_equal(n, 0);
@@ -438,28 +363,11 @@ static void test_release_all(void **state)
 	assert_true(ip_shows("198.18.0.1/24"));
 }
 
-/* A private network namespace with the veth pair vt0/vt1; everything
- * dies with this process. */
-static void setup_netns(void)
-{
-	if (geteuid() != 0) {
-		no_netns = "not root: network namespace tests need CAP_NET_ADMIN";
-		return;
-	}
-	if (unshare(CLONE_NEWNET) < 0) {
-		snprintf(no_netns_buf, sizeof(no_netns_buf), "unshare(CLONE_NEWNET): %s", strerror(errno));
-		no_netns = no_netns_buf;
-		return;
-	}
-	if (ip_run(NULL, 0, "link", "add", DEV, "type", "veth", "peer", "name", PEER, NULL) != 0) {
-		no_netns = "cannot create a veth pair (ip link add ... type veth)";
-		return;
-	}
-}
-
 int main(void)
 {
-	setup_netns();
+	/* A private network namespace with the veth pair vt0/vt1; everything
+	 * dies with this process. */
+	no_netns = tu_netns_veth(DEV, PEER, no_netns_buf, sizeof(no_netns_buf));
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test_setup(test_add_idempotent_del, reset_dev),
