@@ -51,7 +51,7 @@ static unsigned print_instance(const struct vigil_config *cfg, const struct conf
 		};
 	}
 	fprintf(out, "instance %s: effective priority against a healthy peer of priority %u "
-		"(preempt %s, resign_below %u, health_takeover %s)\n",
+		"configured alike (preempt %s, resign_below %u, health_takeover %s)\n",
 		in->name, peer, in->preempt ? "yes" : "no", in->resign_below,
 		in->health_takeover ? "yes" : "no");
 	bool fault = false;

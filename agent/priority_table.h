@@ -12,8 +12,9 @@
 /*
  * For every instance: its priority with all checks ok, and with each
  * tracked check failed and degraded (the others ok), compared with a
- * healthy peer of priority peer_priority under this instance's preempt,
- * resign_below and health_takeover settings. keepalived users' most common
+ * healthy peer of priority peer_priority that runs this instance's
+ * preempt, resign_below and health_takeover settings (the backup decides
+ * a takeover, so its settings are the ones that count). keepalived users' most common
  * mistake is a weight too small to cross the peer's priority: a failure
  * that cannot move the VIP is marked in the table and also written to err
  * as "FILE:LINE: warning: ..." (the check's penalty line).
