@@ -27,6 +27,28 @@ if grep -v ": warning: " "$TMP/err" | grep -q .; then
 	fail "sample: stderr has more than warnings: $(cat "$TMP/err")"
 fi
 
+# The effective-priority table: each check failed and degraded against the
+# peer, and a warning (with the penalty's line) when a failure cannot move
+# the VIP: keepalived users' most common mistake.
+grep -Eq "^  ping failed +50  the peer takes the VIP$" "$TMP/out" ||
+	fail "sample: table row for ping failed missing: $(cat "$TMP/out")"
+grep -Eq "^  lag degraded +145  the VIP stays here$" "$TMP/out" ||
+	fail "sample: table row for lag degraded missing"
+grep -q "warning: instance writer: with check" "$TMP/err" &&
+	fail "sample: unexpected priority warning: $(cat "$TMP/err")"
+printf '[instance a]\ninterface = lo\nvrid = 1\npriority = 150\nvirtual_ip = 198.18.0.1/24\ntrack = p\n[check p]\ntype = tcp\nhost = 127.0.0.1\nport = 1\npenalty = 40\n' >"$TMP/weak.ini"
+run "$TMP/weak.ini"
+[ "$rc" -eq 0 ] || fail "weak penalty: exit $rc (a warning must not fail -t)"
+grep -qF "$TMP/weak.ini:11: warning: instance a: with check p failed the priority is 110, which a healthy peer of priority 100 does not take over from" "$TMP/err" ||
+	fail "weak penalty: warning missing: $(cat "$TMP/err")"
+"$VIGILD" -t --peer-priority 120 -f "$TMP/weak.ini" >"$TMP/out" 2>"$TMP/err"
+grep -Eq "^  p failed +110  the peer takes the VIP$" "$TMP/out" ||
+	fail "--peer-priority 120: row missing: $(cat "$TMP/out")"
+grep -q "warning: instance a: with check p failed" "$TMP/err" &&
+	fail "--peer-priority 120: warning not expected"
+"$VIGILD" -t --peer-priority 0 -f "$TMP/weak.ini" >"$TMP/out" 2>"$TMP/err"
+[ $? -eq 64 ] || fail "--peer-priority 0: expected exit 64"
+
 # expect_broken FILE EXPECTED_STDERR_LINE: exit 1, the exact line on
 # stderr, stdout empty.
 expect_broken() {
