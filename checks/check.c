@@ -29,6 +29,7 @@ struct check {
 	ev_timer timeout_w;
 	bool started;
 	bool probing;           /* a probe is in flight */
+	bool tick_missed;       /* an interval passed while it was */
 	uint64_t probe_start_us;
 	struct check_stats stats;
 	struct check_result last;
@@ -106,9 +107,27 @@ static void interval_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	if (chk->probing) {
 		chk->stats.skipped++;
+		chk->tick_missed = true;
 		return;
 	}
 	begin_probe(chk);
+}
+
+static void arm_now(struct check *chk);
+
+/*
+ * A probe just ended. If its interval tick came and went while it ran (a
+ * probe slower than the interval: a hung server timing out), start the
+ * next one now rather than at the following tick: otherwise `fall` hung
+ * probes would take fall x (timeout + interval) instead of the
+ * fall x max(interval, timeout) operators are told.
+ */
+static void catch_up(struct check *chk)
+{
+	if (!chk->tick_missed || !chk->started || chk->probing)
+		return;
+	chk->tick_missed = false;
+	arm_now(chk);
 }
 
 static void timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -129,6 +148,7 @@ static void timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	check_result_set(&r, CHECK_FAILED, "timeout after %u ms", (unsigned)chk->timeout_ms);
 	r.duration_ms = elapsed_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)elapsed_ms;
 	deliver(chk, &r);
+	catch_up(chk);
 }
 
 int check_new(struct check **out, struct ev_loop *loop, const struct check_type *type,
@@ -205,6 +225,7 @@ void check_stop(struct check *chk)
 	if (!chk || !chk->started)
 		return;
 	chk->started = false;
+	chk->tick_missed = false;
 	ev_timer_stop(chk->loop, &chk->interval_w);
 	ev_timer_stop(chk->loop, &chk->timeout_w);
 	if (chk->probing) {
@@ -234,6 +255,7 @@ void check_report(struct check *chk, const struct check_result *r)
 		return;
 	}
 	copy = *r;
+	bool ended_probe = chk->probing;
 	if (chk->probing) {
 		uint64_t ms = (mono_us() - chk->probe_start_us) / 1000u;
 
@@ -244,6 +266,8 @@ void check_report(struct check *chk, const struct check_result *r)
 		chk->stats.unsolicited++;
 	}
 	deliver(chk, &copy);
+	if (ended_probe)
+		catch_up(chk);
 }
 
 void check_probe_now(struct check *chk)

@@ -353,6 +353,26 @@ static void test_skip_while_running(void **state)
 	assert_int_equal(f->starts, 1);
 }
 
+/* A hung server: each probe outlives the interval and times out. The next
+ * probe must follow the timeout at once, not wait for the next tick, so
+ * `fall` hung probes cost fall x max(interval, timeout). */
+static void test_missed_tick_caught_up(void **state)
+{
+	struct fx *f = *state;
+
+	f->mode = FAKE_NEVER;
+	assert_int_equal(make_check(f, 100, 250), 0);
+	check_start(f->chk);
+	assert_true(run_until_results(f, 2, GUARD_S));
+	assert_true(f->starts >= 2);
+	/* The second probe starts right after the first timeout (at ~250 ms),
+	 * not at the tick after it (300 ms). */
+	double gap = f->start_at[1] - f->res_at[0];
+	assert_true(gap >= 0.0);
+	assert_true(gap < 0.04);
+	assert_true(check_get_stats(f->chk)->skipped >= 1);
+}
+
 static void test_sync_report_then_stop_in_callback(void **state)
 {
 	struct fx *f = *state;
@@ -597,6 +617,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_interval_repeats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_cancels_and_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_skip_while_running, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missed_tick_caught_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sync_report_then_stop_in_callback, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_probe_now_from_callback_inside_start, setup,
