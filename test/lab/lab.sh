@@ -522,8 +522,9 @@ lab_ping() {
 lab_dump_logs() {
 	local f
 	[ -n "${LAB_DIR:-}" ] || return 0
+	# Not the servers' own binary logs under data/ (ddl_recovery.log...).
 	while IFS= read -r f; do
 		printf -- '----- %s (last %s lines)\n' "${f#"$LAB_DIR"/}" "${1:-40}"
 		tail -n "${1:-40}" "$f"
-	done < <(find "$LAB_DIR" -name '*.log' -type f | sort)
+	done < <(find "$LAB_DIR" -name '*.log' -type f -not -path '*/data/*' | sort)
 }

@@ -68,7 +68,12 @@ _mdb_skip_or_fail() {
 _mdb_template() {
 	[ -n "$MDB_TEMPLATE" ] && [ -d "$MDB_TEMPLATE/data/mysql" ] && return 0
 	MDB_TEMPLATE=$(mktemp -d "${TMPDIR:-/tmp}/vigil-mdb-template.XXXXXX") || return 1
+	# A private tmpdir: a starting server deletes #sql* files in its tmpdir,
+	# which in a shared /tmp may be another server's (seen: installs failing
+	# with "ERROR 1051 Unknown table 'mysql.tmp_user_sys'").
+	mkdir -p "$MDB_TEMPLATE/tmp"
 	if ! "$MDB_INSTALL_DB" --no-defaults --user=root --datadir="$MDB_TEMPLATE/data" \
+		--tmpdir="$MDB_TEMPLATE/tmp" \
 		--skip-test-db --skip-name-resolve --auth-root-authentication-method=socket \
 		>"$MDB_TEMPLATE/install.log" 2>&1; then
 		_mdb_err "mariadb-install-db failed:"; tail -n 20 "$MDB_TEMPLATE/install.log" >&2
@@ -125,6 +130,7 @@ mdb_start() {
 		datadir=$dir/data
 		socket=$dir/mysqld.sock
 		pid-file=$dir/mysqld.pid
+		tmpdir=$dir/tmp
 		log-error=$dir/error.log
 		port=$port
 		bind-address=$bind
@@ -147,6 +153,7 @@ mdb_start() {
 		${MDB_EXTRA_CNF:-}
 		EOF
 	fi
+	mkdir -p "$dir/tmp"
 	printf '%s\n' "$port" >"$dir/port"
 	if [ -n "$ns" ]; then printf '%s\n' "$ns" >"$dir/netns"; else rm -f "$dir/netns"; fi
 	cat >"$dir/root.cnf" <<-EOF
