@@ -13,6 +13,8 @@ packages=(
   # network lab, integration and interop tests
   iproute2 nftables tcpdump iputils-ping iputils-arping procps keepalived
   mariadb-server mariadb-client
+  # benchmark timelines (test/bench)
+  gnuplot-nox
 )
 
 if [ "$(id -u)" -ne 0 ]; then
