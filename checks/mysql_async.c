@@ -588,3 +588,22 @@ int sqlconn_target_check(const struct sqlconn_target *t, char *err, size_t errle
 	}
 	return 0;
 }
+
+int sqlconn_target_from_check(const struct check_params *p, struct sqlconn_target *t,
+			      char *err, size_t errlen)
+{
+	*t = (struct sqlconn_target){
+		.host = p->host,
+		.port = p->port,
+		.socket = p->socket,
+		.defaults_file = p->defaults_file,
+	};
+	int rc = sqlconn_target_check(t, err, errlen);
+	if (rc)
+		return rc;
+	if (p->timeout_ms == 0) {
+		snprintf(err, errlen, "timeout must be > 0");
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -9,6 +9,8 @@
 
 #include <ev.h>
 
+#include "check.h"
+
 /*
  * A struct sqlconn is one connection with a small state machine:
  *
@@ -165,6 +167,15 @@ const char *sqlconn_errkind_name(enum sqlconn_errkind k);
  * Returns 0, or -EINVAL with a message in err.
  */
 int sqlconn_target_check(const struct sqlconn_target *t, char *err, size_t errlen);
+
+/*
+ * The common start of a MySQL checker's create(): fill *t from the check's
+ * params (borrowing their strings) and validate it with
+ * sqlconn_target_check(), plus a timeout > 0.
+ * Returns 0, or -EINVAL with a message in err.
+ */
+int sqlconn_target_from_check(const struct check_params *p, struct sqlconn_target *t,
+			      char *err, size_t errlen);
 
 /* The server's connection id (for KILL in tests and logs), 0 if not connected. */
 unsigned long sqlconn_thread_id(const struct sqlconn *c);

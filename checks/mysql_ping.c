@@ -247,19 +247,10 @@ static void ping_destroy(void *state)
 static int ping_create(struct check *chk, const struct check_params *prm, void **state,
 		       char *err, size_t errlen)
 {
-	struct sqlconn_target t = {
-		.host = prm->host,
-		.port = prm->port,
-		.socket = prm->socket,
-		.defaults_file = prm->defaults_file,
-	};
-	int rc = sqlconn_target_check(&t, err, errlen);
+	struct sqlconn_target t;
+	int rc = sqlconn_target_from_check(prm, &t, err, errlen);
 	if (rc)
 		return rc;
-	if (prm->timeout_ms == 0) {
-		snprintf(err, errlen, "timeout must be > 0");
-		return -EINVAL;
-	}
 	struct ping *p = calloc(1, sizeof *p);
 	if (!p)
 		return -ENOMEM;

@@ -292,19 +292,10 @@ static bool table_name_ok(const char *s)
 static int repl_create(struct check *chk, const struct check_params *prm, void **state,
 		       char *err, size_t errlen)
 {
-	struct sqlconn_target t = {
-		.host = prm->host,
-		.port = prm->port,
-		.socket = prm->socket,
-		.defaults_file = prm->defaults_file,
-	};
-	int rc = sqlconn_target_check(&t, err, errlen);
+	struct sqlconn_target t;
+	int rc = sqlconn_target_from_check(prm, &t, err, errlen);
 	if (rc)
 		return rc;
-	if (prm->timeout_ms == 0) {
-		snprintf(err, errlen, "timeout must be > 0");
-		return -EINVAL;
-	}
 	if (prm->warn_lag_ms && prm->crit_lag_ms && prm->warn_lag_ms > prm->crit_lag_ms) {
 		snprintf(err, errlen, "warn_lag (%u ms) must not exceed crit_lag (%u ms)",
 			 (unsigned)prm->warn_lag_ms, (unsigned)prm->crit_lag_ms);
