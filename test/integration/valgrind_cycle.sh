@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# vigild's whole life under valgrind: start, win the election, run notify
+# vigild's whole life under valgrind: start, run checks (a mysql_ping and a
+# tcp check that both find nothing listening, so the connector's failure
+# paths run; penalty 0 keeps the priority), win the election, run notify
 # scripts, ignore a SIGHUP (reload is not supported yet and must change
 # nothing), stop on SIGTERM. valgrind must report no error and no leak.
 . "$(dirname "$0")/vigil_lab.sh"
@@ -13,7 +15,9 @@ cat >"$LAB_DIR/notify.sh" <<'SH'
 echo "$@" >>"$(dirname "$0")/notify.out"
 SH
 chmod 755 "$LAB_DIR/notify.sh"
-vigil_conf "$LAB_DIR/h1.ini" router_id=h1 priority=150 notify="$LAB_DIR/notify.sh"
+vigil_conf "$LAB_DIR/h1.ini" router_id=h1 priority=150 notify="$LAB_DIR/notify.sh" \
+	extra="track = ping, port" \
+	tail="$(printf '[check ping]\ntype = mysql_ping\nhost = 127.0.0.1\nport = 3306\npenalty = 0\n\n[check port]\ntype = tcp\nhost = 127.0.0.1\nport = 1\npenalty = 0\n')"
 "$VIGILD" -t -f "$LAB_DIR/h1.ini" >/dev/null || exit 1
 
 lab_spawn h1 h1.vigild.log valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
@@ -36,6 +40,9 @@ check "notify saw BACKUP, MASTER, STOP" \
 	test "$(cat "$LAB_DIR/notify.out" 2>/dev/null | tr '\n' '|')" = \
 	"INSTANCE vi BACKUP 150|INSTANCE vi MASTER 150|INSTANCE vi STOP 150|"
 check "vigild logged a clean stop" vigil_log_has h1.vigild.log 'stopped$'
+check "the checks ran and failed (nothing listens)" \
+	vigil_log_has h1.vigild.log 'check ping: failed.*2002'
+check "the tcp check ran and failed" vigil_log_has h1.vigild.log 'check port: failed' 
 check "valgrind: no errors, no leaks (report empty)" test ! -s "$LAB_DIR/valgrind.txt"
 [ -s "$LAB_DIR/valgrind.txt" ] && cat "$LAB_DIR/valgrind.txt"
 finish
