@@ -127,16 +127,26 @@ t0=$(now_ms)
 start h1 c1
 # Sample until h1 has the VIP; every sample before must show h2 alone.
 # One snapshot per sample (lab_vip_holder), so a move between two looks
-# is not miscounted.
-bad=0 el=-1 held_seen=
+# is not miscounted. The hand-over itself (h1 advertises, h2 drops the
+# VIP, h1 adds it: sub-millisecond) may be caught as a sample with no
+# holder right before h1's; such a trailing gap is the hand-over, reported
+# but not a miss. An empty sample followed by h2 again is a miss.
+bad=0 el=-1 held_seen= gap=0
 while [ $(($(now_ms) - t0)) -lt 5000 ]; do
 	holder=$(lab_vip_holder $VIP)
 	if [[ " $holder " == *" h1 "* ]]; then el=$(($(now_ms) - t0)); break; fi
-	[ "$holder" = h2 ] || { bad=$((bad + 1)); held_seen+=" [$holder]"; }
+	if [ -z "$holder" ]; then
+		gap=$((gap + 1))
+	elif [ "$holder" = h2 ]; then
+		[ "$gap" -eq 0 ] || { bad=$((bad + gap)); held_seen+=" [] x$gap"; gap=0; }
+	else
+		bad=$((bad + 1)); held_seen+=" [$holder]"
+	fi
 	sleep 0.015
 done
 check "c: h1 took the VIP (after $el ms)" test "$el" -ge 0
-check "c: h2 alone held the VIP at every sample before that ($bad misses:${held_seen:- none})" test "$bad" -eq 0
+check "c: h2 alone held the VIP at every sample before that ($bad misses:${held_seen:- none}; hand-over samples with no holder: $gap)" test "$bad" -eq 0
+check "c: the hand-over left the VIP unheld for at most 2 samples (~30 ms)" test "$gap" -le 2
 check "c: not before 1800 ms after h1's start ($el ms, seen from outside)" test "$el" -ge 1800
 check_ms "c: within preempt_delay + Master_Down_Interval + 300 ms of h1's start" \
 	"$el" $((2000 + MDI_H1 + 300))
