@@ -12,8 +12,6 @@ lab_require tcpdump
 
 VIP=$DB_VIP
 db_lab_up || exit 1
-now_ms() { local t=${EPOCHREALTIME//[!0-9]/}; printf '%s' "$((10#$t / 1000))"; }
-vip_on_h2() { [[ $(ip -n "$(lab_ns h2)" -4 -o addr show dev eth0) == *" inet $VIP/"* ]]; }
 
 db_vigil_conf h1 "$LAB_DIR/h1.ini" priority=150 preempt=yes advert_interval= || exit 1
 db_vigil_conf h2 "$LAB_DIR/h2.ini" priority=100 preempt=yes advert_interval= || exit 1
@@ -58,16 +56,7 @@ sleep "$(printf '0.%03d' "$delay")"
 t0_us=${EPOCHREALTIME//[!0-9]/}
 t0=$((10#$t0_us / 1000))
 kill -STOP "$pid"
-t_vip=
-while [ $(($(now_ms) - t0)) -lt 5000 ]; do
-	if vip_on_h2; then t_vip=$(($(now_ms) - t0)); break; fi
-	sleep 0.005
-done
-t_cli=
-while [ $(($(now_ms) - t0)) -lt 7000 ]; do
-	if db_answers_via_vip 2; then t_cli=$(($(now_ms) - t0)); break; fi
-	sleep 0.01
-done
+db_time_takeover "$t0" 5000 7000
 echo "  last probe $idle ms before the lookup; slept $delay ms to stop mysqld ~20 ms after a probe, at $(date -d @$((t0 / 1000)) +%T).$(printf %03d $((t0 % 1000)))"
 echo "  SIGSTOP -> VIP on h2: ${t_vip:-never} ms; SIGSTOP -> client served by h2: ${t_cli:-never} ms"
 check_ms "VIP on h2 within interval + fall x max(interval, timeout) + Skew_Time + 150 = $INTERVAL + $FALL x $TIMEOUT + $SKEW + 150 ms" \
@@ -81,11 +70,8 @@ check "h1 went MASTER -> BACKUP" vigil_in_state h1.vigild.log BACKUP
 
 # Where the time went, from h1's log (HH:MM:SS.mmm): the first failed
 # result ends the first probe that hung, timeout ms after it began.
-log_ms() {
-	grep -m1 -E "$1" "$LAB_DIR/h1.vigild.log" |
-		awk '{ split($1, a, /[:.]/); print ((a[1] * 60 + a[2]) * 60 + a[3]) * 1000 + a[4] }'
-}
-t_fail=$(log_ms 'check ping: failed') t_prio=$(log_ms 'instance vi: priority 150 -> 50')
+t_fail=$(log_ms h1.vigild.log 'check ping: failed')
+t_prio=$(log_ms h1.vigild.log 'instance vi: priority 150 -> 50')
 if [ -n "$t_fail" ] && [ -n "$t_prio" ]; then
 	echo "  first hung probe -> priority 50: $((t_prio - t_fail + TIMEOUT)) ms" \
 		"(fall x max(interval, timeout) = $((FALL * (INTERVAL > TIMEOUT ? INTERVAL : TIMEOUT))) ms)"

@@ -15,6 +15,24 @@
 #   db_server_id_via_vip      @@server_id of whoever answers on the VIP
 #   db_dir HOST               the server directory of HOST ($LAB_DIR/db-HOST)
 #   db_sql HOST SQL           SQL as root on HOST's own server
+#   db_answers_via_vip ID     the server answering on the VIP has server_id ID
+#   db_time_takeover T0 VIP_MAX CLI_MAX
+#                             poll until h2 carries the VIP (5 ms polls, up to
+#                             VIP_MAX ms after T0, epoch ms), then until a
+#                             client through the VIP is served by h2 (10 ms
+#                             polls, up to CLI_MAX ms after T0); sets t_vip and
+#                             t_cli to those delays in ms (empty: never)
+# Script checks whose verdict the test sets (not real slowness, noisy on a
+# loaded 2-core machine):
+#   db_verdict_setup          install the check program $BIN/verdict.sh: it
+#                             exits with the code in the flag file named by
+#                             its argument (0 when absent)
+#   db_flag NAME CODE         what the script check reading
+#                             $LAB_DIR/NAME.flag exits with (atomic rename)
+#   db_add_script_check FILE CHECK FLAG DEGRADED_PENALTY [PENALTY]
+#                             append a script check CHECK reading FLAG.flag
+#                             (penalty PENALTY, default 100) to the vigil.ini
+#                             FILE and add it to FILE's track line
 # Servers listen on 0.0.0.0:3306 inside their namespaces (so on the VIP
 # too); h1 has server_id 1, h2 server_id 2.
 
@@ -96,3 +114,51 @@ db_server_id_via_vip() { db_via_vip "SELECT @@server_id"; }
 
 # db_answers_via_vip ID: the server answering on the VIP has server_id ID.
 db_answers_via_vip() { [ "$(db_server_id_via_vip)" = "$1" ]; }
+
+# db_time_takeover T0 VIP_MAX CLI_MAX: see the header. Bounded polls; the
+# VIP comes first, the client can only follow. t_vip and t_cli are its
+# results, read by the caller.
+# shellcheck disable=SC2034
+db_time_takeover() {
+	local t0=$1
+	t_vip=
+	while [ $(($(now_ms) - t0)) -lt "$2" ]; do
+		if vip_on h2 eth0 "$DB_VIP"; then t_vip=$(($(now_ms) - t0)); break; fi
+		sleep 0.005
+	done
+	t_cli=
+	while [ $(($(now_ms) - t0)) -lt "$3" ]; do
+		if db_answers_via_vip 2; then t_cli=$(($(now_ms) - t0)); break; fi
+		sleep 0.01
+	done
+}
+
+# db_verdict_setup: the script check's program. It must be root-owned and
+# not writable by group/others, in such a directory (checks/script.h):
+# $LAB_DIR is a 0700 root mktemp dir under the sticky /tmp, and bin/ is
+# made 0755. Sets BIN.
+db_verdict_setup() {
+	BIN=$LAB_DIR/bin
+	mkdir -m 0755 "$BIN" || return 1
+	cat >"$BIN/verdict.sh" <<'EOF'
+#!/bin/sh
+# Test check: exit with the code in the flag file $1 (0 when absent).
+code=0
+[ -r "$1" ] && read -r code <"$1"
+exit "${code:-0}"
+EOF
+	chmod 0755 "$BIN/verdict.sh"
+}
+
+# db_flag NAME CODE: what the script check reading $LAB_DIR/NAME.flag exits
+# with. Written aside and renamed: the check never reads half a file.
+db_flag() { printf '%s\n' "$2" >"$LAB_DIR/$1.flag.tmp" && mv "$LAB_DIR/$1.flag.tmp" "$LAB_DIR/$1.flag"; }
+
+# db_add_script_check FILE CHECK FLAG DEGRADED_PENALTY [PENALTY]: append a
+# tracked script check CHECK reading $LAB_DIR/FLAG.flag to FILE (which must
+# have a "track = ..." line).
+db_add_script_check() {
+	printf '\n[check %s]\ntype = script\ncommand = %s %s\npenalty = %s\ndegraded_penalty = %s\n' \
+		"$2" "$BIN/verdict.sh" "$LAB_DIR/$3.flag" "${5:-100}" "$4" >>"$1"
+	sed -i -E "s/^(track = .*)$/\1, $2/" "$1"
+}

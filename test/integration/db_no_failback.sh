@@ -13,14 +13,6 @@ db_lab_up || exit 1
 VIP=$DB_VIP
 HOLD_S=90
 
-mark() { echo $(($(wc -l <"$LAB_DIR/$1") + 1)); }
-since() { tail -n +"$2" "$LAB_DIR/$1"; }
-prio() {
-	grep -E 'instance vi: priority [0-9]+ -> [0-9]+' "$LAB_DIR/$1" | tail -n1 |
-		sed -E 's/.*instance vi: priority [0-9]+ -> ([0-9]+).*/\1/'
-}
-prio_is() { [ "$(prio "$1")" = "$2" ]; }
-
 # h1 120, h2 100, preempt = no, resign_below = 80: at or below each base
 # minus its degraded penalties (100 - 10 - 5 = 85), and above each base
 # minus a failed check's penalty (h1 lag failed: 120 - 60 = 60; vigild -t

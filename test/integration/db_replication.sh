@@ -17,59 +17,9 @@ VIP=$DB_VIP
 # 60 ms at priority 100, 27 ms at 190.. 69 ms at 80.
 skew_ms() { echo $(((256 - $1) * 100 / 256)); }
 
-# log_ms LOG REGEX [FROM_LINE]: time of day in ms of the first line of LOG
-# (from line FROM_LINE on) matching REGEX.
-log_ms() {
-	local l
-	l=$(tail -n +"${3:-1}" "$LAB_DIR/$1" | grep -m1 -E "$2") || return 1
-	[[ $l =~ ^([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{3}) ]] || return 1
-	echo $(( ((10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[2]}) * 60 +
-		10#${BASH_REMATCH[3]}) * 1000 + 10#${BASH_REMATCH[4]} ))
-}
-# tod_ms: the time of day in ms, as vigild's log lines show it.
-tod_ms() {
-	local t
-	t=$(date +%H:%M:%S.%3N)
-	[[ $t =~ ^([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{3}) ]] || return 1
-	echo $(( ((10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[2]}) * 60 +
-		10#${BASH_REMATCH[3]}) * 1000 + 10#${BASH_REMATCH[4]} ))
-}
-# dt FROM TO: ms from one time of day to a later one (across midnight too).
-dt() { local d=$(($2 - $1)); [ "$d" -ge 0 ] || d=$((d + 86400000)); echo "$d"; }
-# mark LOG: the line number the next log line will have.
-mark() { echo $(($(wc -l <"$LAB_DIR/$1") + 1)); }
-# since LOG FROM_LINE: the log from that line on.
-since() { tail -n +"$2" "$LAB_DIR/$1"; }
-# prio LOG: the effective priority vigild last logged ("priority A -> B").
-prio() {
-	grep -E 'instance vi: priority [0-9]+ -> [0-9]+' "$LAB_DIR/$1" | tail -n1 |
-		sed -E 's/.*instance vi: priority [0-9]+ -> ([0-9]+).*/\1/'
-}
-prio_is() { [ "$(prio "$1")" = "$2" ]; }
-
-# The script check's program: exits with the code in the flag file named by
-# its argument (0 when absent). It must be root-owned and not writable by
-# group/others, in such a directory (checks/script.h): $LAB_DIR is a 0700
-# root mktemp dir under the sticky /tmp, and bin/ is made 0755.
-BIN=$LAB_DIR/bin
-mkdir -m 0755 "$BIN" || exit 1
-cat >"$BIN/verdict.sh" <<'EOF'
-#!/bin/sh
-# Test check: exit with the code in the flag file $1 (0 when absent).
-code=0
-[ -r "$1" ] && read -r code <"$1"
-exit "${code:-0}"
-EOF
-chmod 0755 "$BIN/verdict.sh"
-# flag NAME CODE: what the script check reading $LAB_DIR/NAME.flag exits with.
-flag() { printf '%s\n' "$2" >"$LAB_DIR/$1.flag.tmp" && mv "$LAB_DIR/$1.flag.tmp" "$LAB_DIR/$1.flag"; }
-
-# add_script FILE CHECK FLAG DEGRADED_PENALTY: append a tracked script check.
-add_script() {
-	printf '\n[check %s]\ntype = script\ncommand = %s %s\npenalty = 100\ndegraded_penalty = %s\n' \
-		"$2" "$BIN/verdict.sh" "$LAB_DIR/$3.flag" "$4" >>"$1"
-	sed -i -E "s/^(track = .*)$/\1, $2/" "$1"
-}
+# The script checks deg and deg2 exit with the code the test writes into
+# their flag files (db_flag).
+db_verdict_setup || exit 1
 
 # Priorities (the whole file runs with these two configurations):
 #   h1 150; deg degraded (-70) = 80
@@ -78,15 +28,15 @@ add_script() {
 # slow = 300ms: the shipped 50ms would let a loaded 2-core machine degrade
 # ping (-10) now and then and blur these figures; nothing here is slow.
 for h in h1 h2; do
-	flag $h 0
+	db_flag $h 0
 	db_vigil_conf $h "$LAB_DIR/$h.ini" priority="$([ $h = h1 ] && echo 150 || echo 100)" \
 		preempt=yes ping="slow = 300ms" lag=1 \
 		lagkeys="warn_lag = 5s;crit_lag = 30s;degraded_penalty = 5;penalty = 60" || exit 1
 done
-add_script "$LAB_DIR/h1.ini" deg h1 70
-add_script "$LAB_DIR/h2.ini" deg h2 10
-flag h2b 0
-add_script "$LAB_DIR/h2.ini" deg2 h2b 30
+db_add_script_check "$LAB_DIR/h1.ini" deg h1 70
+db_add_script_check "$LAB_DIR/h2.ini" deg h2 10
+db_flag h2b 0
+db_add_script_check "$LAB_DIR/h2.ini" deg2 h2b 30
 for h in h1 h2; do
 	w=$("$VIGILD" -t -f "$LAB_DIR/$h.ini" 2>&1 >/dev/null)
 	check "$h's config passes vigild -t without warnings${w:+: $w}" test -z "$w"
@@ -119,7 +69,7 @@ check "h2's lag check failed: SQL thread stopped" \
 	eval "since h2.vigild.log $m2 | grep -qE 'check lag: failed.*SQL thread No'"
 check "h2 logged its priority drop 100 -> 40 ($ms ms)" \
 	eval "since h2.vigild.log $m2 | grep -qE 'priority 100 -> 40: priority 40 = 100 - 60 \(lag failed\)'"
-flag h1 1
+db_flag h1 1
 ms=$(lab_wait_for 5000 prio_is h1.vigild.log 80)
 check "the primary is degraded: h1 priority 150 -> 80 ($ms ms)" \
 	vigil_log_has h1.vigild.log 'priority 150 -> 80: priority 80 = 150 - 70 \(deg degraded\)'
@@ -156,7 +106,7 @@ check "h2 applied the 5 writes it had not yet applied" \
 	test "$(db_sql h2 "SELECT COUNT(*) FROM appdb.w WHERE server_id = 1")" = 5
 
 echo "== (c) both degraded, preempt = yes: the less degraded one holds the VIP"
-flag h2 1
+db_flag h2 1
 ms=$(lab_wait_for 5000 prio_is h2.vigild.log 90)
 check "h2 degraded: 100 -> 90 ($ms ms)" prio_is h2.vigild.log 90
 t1=$(vigil_transitions h1.vigild.log) t2=$(vigil_transitions h2.vigild.log)
@@ -169,7 +119,7 @@ check "h2 (90) keeps the VIP against h1 (80) for 3 s ($bad misses of 30)" test "
 check "no state change on h1 or h2 meanwhile" \
 	test "$(vigil_transitions h1.vigild.log)" -eq "$t1" -a "$(vigil_transitions h2.vigild.log)" -eq "$t2"
 m1=$(mark h1.vigild.log)
-flag h2b 1
+db_flag h2b 1
 ms=$(lab_wait_for 5000 lab_vip_held_by $VIP h1)
 check "h2 degraded further (60 < 80): h1 holds the VIP alone ($ms ms)" \
 	eval 'lab_vip_held_by $VIP h1 && prio_is h2.vigild.log 60'
@@ -186,9 +136,9 @@ check "no state change on h1 or h2 meanwhile" \
 	test "$(vigil_transitions h1.vigild.log)" -eq "$t1" -a "$(vigil_transitions h2.vigild.log)" -eq "$t2"
 
 echo "== (a) mysql_replication tracked on both: kill -9 the primary's mysqld"
-flag h1 0
-flag h2 0
-flag h2b 0
+db_flag h1 0
+db_flag h2 0
+db_flag h2b 0
 lab_wait_for 5000 eval 'prio_is h1.vigild.log 150 && prio_is h2.vigild.log 100' >/dev/null
 ms=$(lab_wait_for 5000 lab_vip_held_by $VIP h1)
 check "all healthy again: h1 150 holds the VIP alone, h2 100 ($ms ms)" \

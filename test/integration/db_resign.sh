@@ -16,41 +16,7 @@ VIP=$DB_VIP
 # 100 ms adverts, priority 100: Skew_Time = (256 - 100) * 100 / 256 = 60 ms.
 SKEW_100=60
 
-# log_ms LOG REGEX [FROM_LINE]: time of day in ms of the first line of LOG
-# (from line FROM_LINE on) matching REGEX.
-log_ms() {
-	local l
-	l=$(tail -n +"${3:-1}" "$LAB_DIR/$1" | grep -m1 -E "$2") || return 1
-	[[ $l =~ ^([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{3}) ]] || return 1
-	echo $(( ((10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[2]}) * 60 +
-		10#${BASH_REMATCH[3]}) * 1000 + 10#${BASH_REMATCH[4]} ))
-}
-# dt FROM TO: ms from one time of day to a later one (across midnight too).
-dt() { local d=$(($2 - $1)); [ "$d" -ge 0 ] || d=$((d + 86400000)); echo "$d"; }
-# mark LOG: the line number the next log line will have; since LOG LINE:
-# the log from there on; prio LOG: the effective priority last logged.
-mark() { echo $(($(wc -l <"$LAB_DIR/$1") + 1)); }
-since() { tail -n +"$2" "$LAB_DIR/$1"; }
-prio() {
-	grep -E 'instance vi: priority [0-9]+ -> [0-9]+' "$LAB_DIR/$1" | tail -n1 |
-		sed -E 's/.*instance vi: priority [0-9]+ -> ([0-9]+).*/\1/'
-}
-prio_is() { [ "$(prio "$1")" = "$2" ]; }
-
-# The script check's program (checks/script.h: root-owned, not writable by
-# group/others, in such a directory; $LAB_DIR is a 0700 root mktemp dir
-# under the sticky /tmp, bin/ is 0755).
-BIN=$LAB_DIR/bin
-mkdir -m 0755 "$BIN" || exit 1
-cat >"$BIN/verdict.sh" <<'EOF'
-#!/bin/sh
-# Test check: exit with the code in the flag file $1 (0 when absent).
-code=0
-[ -r "$1" ] && read -r code <"$1"
-exit "${code:-0}"
-EOF
-chmod 0755 "$BIN/verdict.sh"
-flag() { printf '%s\n' "$2" >"$LAB_DIR/$1.flag.tmp" && mv "$LAB_DIR/$1.flag.tmp" "$LAB_DIR/$1.flag"; }
+db_verdict_setup || exit 1
 
 # Both nodes: base 100, preempt = no, resign_below = 80, tracking ping and
 # a script check "health" (degraded -5: 95, failed -50: 50). resign_below
@@ -58,69 +24,43 @@ flag() { printf '%s\n' "$2" >"$LAB_DIR/$1.flag.tmp" && mv "$LAB_DIR/$1.flag.tmp"
 # DESIGN.md asks, so a merely degraded master keeps the VIP and only a
 # failing one (50 < 80) resigns. ping's slow = 300ms: see db_replication.sh.
 for h in h1 h2; do
-	flag $h 0
+	db_flag $h 0
 	db_vigil_conf $h "$LAB_DIR/$h.ini" priority=100 preempt=no \
 		extra="resign_below = 80" ping="slow = 300ms" || exit 1
-	# db_vigil_conf's extra= carries its track line: add ours after it.
-	sed -i -E 's/^resign_below = 80$/&\ntrack = ping, health/' "$LAB_DIR/$h.ini"
-	printf '\n[check health]\ntype = script\ncommand = %s %s\npenalty = 50\ndegraded_penalty = 5\n' \
-		"$BIN/verdict.sh" "$LAB_DIR/$h.flag" >>"$LAB_DIR/$h.ini"
+	# Our extra= replaced db_vigil_conf's track line: put it back after
+	# resign_below, then add health to it.
+	sed -i -E 's/^resign_below = 80$/&\ntrack = ping/' "$LAB_DIR/$h.ini"
+	db_add_script_check "$LAB_DIR/$h.ini" health $h 5 50
 	w=$("$VIGILD" -t -f "$LAB_DIR/$h.ini" 2>&1 >/dev/null)
 	check "$h's config passes vigild -t without warnings${w:+: $w}" test -z "$w"
 done
 
-# start HOST RUN / stop HOST: as in vrrp_preempt.sh (old logs kept as
-# HOST.<RUN>.log; the pid in the variable named HOST).
-declare -A run_of=()
-h1=''  # set by start() (printf -v), read by stop()
-start() {
-	[ ! -f "$LAB_DIR/$1.vigild.log" ] ||
-		mv "$LAB_DIR/$1.vigild.log" "$LAB_DIR/$1.${run_of[$1]}.log"
-	run_of[$1]=$2
-	vigil_start "$1" "$LAB_DIR/$1.ini" || { echo "cannot start vigild on $1" >&2; exit 1; }
-	printf -v "$1" '%s' "$LAB_PID"
-}
-stop() {
-	local pid=${!1}
-	lab_kill "$pid" TERM
-	lab_wait_for 3000 lab_pid_gone "$pid" >/dev/null ||
-		echo "vigild on $1 did not exit after SIGTERM" >&2
-}
-# stable_on HOST SAMPLES: sample every 100 ms; print the misses (VIP not on
-# HOST alone).
-stable_on() {
-	local bad=0 i
-	for ((i = 0; i < $2; i++)); do
-		lab_vip_held_by $VIP "$1" || bad=$((bad + 1))
-		sleep 0.1
-	done
-	echo "$bad"
-}
+h1=''  # h1's pid, set by vigil_run (printf -v), read by vigil_term
 
 echo "== start: h1 master, h2 backup, both 100"
-start h1 r0
+vigil_run h1 r0
 lab_wait_for 10000 prio_is h1.vigild.log 100 >/dev/null
 ms=$(lab_wait_for 5000 lab_vip_held_by $VIP h1)
 check "h1 holds the VIP alone, priority $(prio h1.vigild.log) ($ms ms)" \
 	eval 'lab_vip_held_by $VIP h1 && prio_is h1.vigild.log 100'
-start h2 r0
+vigil_run h2 r0
 ms=$(lab_wait_for 10000 prio_is h2.vigild.log 100)
 check "h2 reached priority 100 as BACKUP, the VIP still on h1 ($ms ms)" \
 	eval 'vigil_in_state h2.vigild.log BACKUP && lab_vip_held_by $VIP h1'
 
 echo "== (a) the VIP leaves the master when it falls below resign_below"
-flag h1 1
+db_flag h1 1
 ms=$(lab_wait_for 5000 prio_is h1.vigild.log 95)
 check "h1 merely degraded: priority 100 -> 95 ($ms ms)" \
 	vigil_log_has h1.vigild.log 'priority 100 -> 95: priority 95 = 100 - 5 \(health degraded\)'
 t1=$(vigil_transitions h1.vigild.log) t2=$(vigil_transitions h2.vigild.log)
-bad=$(stable_on h1 30)
+bad=$(vip_misses h1 30)
 check "a degraded master above resign_below (95 >= 80) keeps the VIP for 3 s ($bad misses of 30)" \
 	test "$bad" -eq 0
 check "no state change meanwhile" \
 	test "$(vigil_transitions h1.vigild.log)/$(vigil_transitions h2.vigild.log)" = "$t1/$t2"
 m1=$(mark h1.vigild.log) m2=$(mark h2.vigild.log)
-flag h1 2
+db_flag h1 2
 ms=$(lab_wait_for 5000 lab_vip_held_by $VIP h2)
 check "h1 failing (95 -> 50 < 80): h2 holds the VIP alone ($ms ms after the flag)" \
 	eval 'lab_vip_held_by $VIP h2 && prio_is h1.vigild.log 50'
@@ -136,34 +76,34 @@ else
 fi
 check "h1 went BACKUP on h2's higher priority" \
 	eval "since h1.vigild.log $m1 | grep -q 'MASTER -> BACKUP (higher-priority-advert'"
-flag h1 0
+db_flag h1 0
 ms=$(lab_wait_for 5000 prio_is h1.vigild.log 100)
 check "h1 recovered to 100 ($ms ms)" prio_is h1.vigild.log 100
 t1=$(vigil_transitions h1.vigild.log) t2=$(vigil_transitions h2.vigild.log)
-bad=$(stable_on h2 30)
+bad=$(vip_misses h2 30)
 check "preempt = no: the recovered h1 does not take the VIP back in 3 s ($bad misses of 30)" \
 	test "$bad" -eq 0
 check "no state change meanwhile" \
 	test "$(vigil_transitions h1.vigild.log)/$(vigil_transitions h2.vigild.log)" = "$t1/$t2"
 
 echo "== (b) a sole degraded survivor keeps the VIP"
-stop h1
+vigil_term h1
 check "h1's vigild exited" lab_pid_gone "$h1"
 m2=$(mark h2.vigild.log)
 t2=$(vigil_transitions h2.vigild.log)
-flag h2 2
+db_flag h2 2
 ms=$(lab_wait_for 5000 prio_is h2.vigild.log 50)
 check "h2 failing: priority 100 -> 50, below resign_below ($ms ms)" \
 	eval "since h2.vigild.log $m2 | grep -qE 'priority 100 -> 50: priority 50 = 100 - 50 \(health failed\)'"
-bad=$(stable_on h2 50)
+bad=$(vip_misses h2 50)
 check "h2, alone and below resign_below, keeps the VIP for 5 s ($bad misses of 50)" \
 	test "$bad" -eq 0
 check "h2 stayed MASTER (no state change)" \
 	eval 'vigil_in_state h2.vigild.log MASTER && test "$(vigil_transitions h2.vigild.log)" -eq "$t2"'
 
 echo "== (c) two equally degraded nodes keep the VIP where it is (30 s)"
-flag h1 2
-start h1 r1
+db_flag h1 2
+vigil_run h1 r1
 ms=$(lab_wait_for 10000 prio_is h1.vigild.log 50)
 check "h1 restarted failing: priority 50 as BACKUP ($ms ms)" \
 	eval 'prio_is h1.vigild.log 50 && vigil_in_state h1.vigild.log BACKUP'
@@ -182,7 +122,7 @@ check "both still at 50" eval 'prio_is h1.vigild.log 50 && prio_is h2.vigild.log
 
 echo "   control: h1 recovers (100 >= 80, master 50 < 80) and takes over"
 m1=$(mark h1.vigild.log)
-flag h1 0
+db_flag h1 0
 ms=$(lab_wait_for 5000 lab_vip_held_by $VIP h1)
 check "h1 holds the VIP alone ($ms ms after its flag cleared)" lab_vip_held_by $VIP h1
 check "h1 took over by health takeover" \

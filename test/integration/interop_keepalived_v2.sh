@@ -11,10 +11,6 @@ lab_require tcpdump python3
 # Same VIP list on both: keepalived 2.2.7 drops an advert whose address
 # count differs.
 VIPS=198.18.0.100/24,198.18.0.101/24
-# keepalived 2.2.7's words for a packet it rejects (see
-# interop_keepalived_v3.sh): "Invalid VRRPv3 checksum", "received an
-# unexpected ip number count", "received an invalid passwd!".
-KA_COMPLAINT='invalid|checksum|ttl|bad|mismatch|unexpected'
 
 lab_add_host h1 && lab_add_host h2 || exit 1
 VG_ADDR=$(lab_addr h1)  # vigild runs on h1
@@ -27,30 +23,6 @@ mdi_ms() { echo $(( 3000 + (256 - $1) * 1000 / 256 )); }
 # master's last advert, so at most MDI after the kill; SLACK_MS covers the
 # 15 ms poll, the VIP install and scheduling on a busy 2-core machine.
 SLACK_MS=400
-
-vips_on() {
-	local a v
-	a=$(ip -n "$(lab_ns "$1")" -4 -o addr show dev eth0 2>/dev/null) || return 1
-	for v in ${VIPS//,/ }; do [[ $a == *" inet $v "* ]] || return 1; done
-}
-vips_held_by() {
-	local v
-	for v in ${VIPS//,/ }; do lab_vip_held_by "$v" "$1" || return 1; done
-}
-ka_entered() { grep -c 'Entering [A-Z]* STATE' "${1%.conf}.log" 2>/dev/null || true; }
-ka_complaints() { grep -ciE "$KA_COMPLAINT" "${1%.conf}.log" 2>/dev/null || true; }
-vg_drops_from_ka() { grep -c "dropped packet from $KA_ADDR" "$LAB_DIR/$1" 2>/dev/null || true; }
-vg_log() { [ ! -f "$LAB_DIR/h1.vigild.log" ] || mv "$LAB_DIR/h1.vigild.log" "$LAB_DIR/$1.log"; }
-stop() { lab_kill "$1" TERM; lab_wait_for 3000 lab_pid_gone "$1" >/dev/null; }
-
-capture_start() {
-	CAP=$LAB_DIR/$1.pcap
-	lab_spawn h1 "$1.tcpdump.log" tcpdump -i eth0 -n -U --immediate-mode -w "$CAP" \
-		ip proto 112 >/dev/null
-	CAP_PID=$LAB_PID
-	lab_wait_for 3000 grep -q 'listening on' "$LAB_DIR/$1.tcpdump.log" >/dev/null
-}
-capture_stop() { lab_kill "$CAP_PID" INT; lab_wait_for 3000 lab_pid_gone "$CAP_PID" >/dev/null; }
 
 # v2_adverts PCAP SRC AUTH_TYPE PASS: for the VRRPv2 adverts SRC sent,
 # print "total good": good = TTL 255, to 224.0.0.18, Adver Int 1, 2
@@ -147,7 +119,7 @@ round() {
 	check "vigild took over on its master-down-timer" \
 		vigil_log_has h1.vigild.log 'BACKUP -> MASTER \(master-down-timer'
 	lab_wait_for 3000 keepalived_stopped "$ka" >/dev/null
-	stop "$vgpid"
+	vigil_stop "$vgpid"
 	capture_stop
 
 	echo "-- the packets and the logs"
@@ -189,6 +161,6 @@ check "keepalived is MASTER" keepalived_in_state "$ka" MASTER
 check "keepalived logged vigild's adverts as \"received an invalid passwd!\"" \
 	grep -q 'received an invalid passwd' "${ka%.conf}.log"
 check "the complaint grep finds it ($(ka_complaints "$ka") lines)" test "$(ka_complaints "$ka")" -gt 0
-stop "$vgpid"
-stop "$kapid"
+vigil_stop "$vgpid"
+vigil_stop "$kapid"
 finish

@@ -15,27 +15,6 @@ lab_add_host h1 && lab_add_host h2 && lab_add_host c || exit 1
 MDI_H1=341
 MDI_H2=360
 
-now_ms() { local t=${EPOCHREALTIME//[!0-9]/}; echo $((10#$t / 1000)); }
-
-# vip_on HOST DEV ADDR: HOST's DEV carries ADDR (whoever else does).
-vip_on() { ip -n "$(lab_ns "$1")" -4 -o addr show dev "$2" 2>/dev/null | grep -q " $3/"; }
-
-# transitions LOG: the logged state changes, "FROM>TO(reason)" space-separated.
-transitions() {
-	sed -nE 's/.*instance [^ ]+: ([A-Z]+) -> ([A-Z]+) \(([a-z-]+).*/\1>\2(\3)/p' "$LAB_DIR/$1" |
-		tr '\n' ' ' | sed 's/ $//'
-}
-
-# transitions_since LOG N: the state changes after the first N.
-transitions_since() { transitions "$1" | tr ' ' '\n' | tail -n +$(($2 + 1)) | tr '\n' ' ' | sed 's/ $//'; }
-
-# lines LOG: how many lines LOG has (a running vigild keeps writing to its
-# log file, so a round's part of it is found by line number, not by renaming).
-lines() { wc -l <"$LAB_DIR/$1"; }
-
-# log_has_after LOG N REGEX: a line after the first N of LOG matches REGEX.
-log_has_after() { tail -n +$(($2 + 1)) "$LAB_DIR/$1" | grep -qE "$3"; }
-
 # link_cycle SIDE: h1 is master; take its link down on SIDE, check the
 # failover to h2, bring the link back, check that h1 returns.
 link_cycle() {

@@ -20,8 +20,6 @@ SKEW_H2=60
 # not see it (notify.h: scripts get only PATH and VIGIL_*).
 export VIGIL_TEST_LEAK=daemon-env
 
-now_ms() { local t=${EPOCHREALTIME//[!0-9]/}; echo $((10#$t / 1000)); }
-vip_on() { ip -n "$(lab_ns "$1")" -4 -o addr show dev eth0 | grep -q " $VIP/"; }
 nlines() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
 has_lines() { [ "$(nlines "$1")" -ge "$2" ]; }
 

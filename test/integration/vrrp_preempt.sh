@@ -12,51 +12,12 @@ lab_add_host h1 && lab_add_host h2 && lab_add_host c || exit 1
 MDI_H1=341
 SKEW_H2=60
 
-now_ms() { local t=${EPOCHREALTIME//[!0-9]/}; echo $((10#$t / 1000)); }
-
-# log_ms LOG REGEX: time of day in ms of the first line of LOG matching REGEX.
-log_ms() {
-	local l
-	l=$(grep -m1 -E "$2" "$LAB_DIR/$1") || return 1
-	[[ $l =~ ^([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{3}) ]] || return 1
-	echo $(( ((10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[2]}) * 60 +
-		10#${BASH_REMATCH[3]}) * 1000 + 10#${BASH_REMATCH[4]} ))
-}
-
-# start HOST RUN: start HOST's vigild with $LAB_DIR/HOST.ini, logging to
-# HOST.vigild.log; the log of HOST's previous run is kept as
-# HOST.<its RUN>.log. The pid goes into the variable named HOST.
-declare -A run_of=()
-start() {
-	[ ! -f "$LAB_DIR/$1.vigild.log" ] ||
-		mv "$LAB_DIR/$1.vigild.log" "$LAB_DIR/$1.${run_of[$1]}.log"
-	run_of[$1]=$2
-	vigil_start "$1" "$LAB_DIR/$1.ini" || { echo "cannot start vigild on $1" >&2; exit 1; }
-	printf -v "$1" '%s' "$LAB_PID"
-}
-
-# stop HOST: SIGTERM HOST's vigild and wait (bounded) for it to exit.
-stop() {
-	local pid=${!1}
-	lab_kill "$pid" TERM
-	lab_wait_for 3000 lab_pid_gone "$pid" >/dev/null ||
-		echo "vigild on $1 did not exit after SIGTERM" >&2
-}
-
-# stable_on HOST SECONDS: sample every 100 ms; print the misses (VIP not on
-# HOST alone).
-stable_on() {
-	local bad=0 i
-	for ((i = 0; i < $2 * 10; i++)); do
-		lab_vip_held_by $VIP "$1" || bad=$((bad + 1))
-		sleep 0.1
-	done
-	echo "$bad"
-}
+# vigil_run HOST RUN keeps each run's log as HOST.<RUN>.log; the pid goes
+# into the variable named HOST, read by vigil_term HOST.
 
 # master_h2_after_h1_stops PHASE: h1 master, h2 backup -> SIGTERM h1 -> h2.
 master_h2_after_h1_stops() {
-	stop h1
+	vigil_term h1
 	ms=$(lab_wait_for 3000 lab_vip_held_by $VIP h2)
 	check_ms "$1: h2 holds the VIP alone within Skew_Time + 150 ms of h1's SIGTERM" \
 		"$ms" $((SKEW_H2 + 150))
@@ -67,13 +28,13 @@ master_h2_after_h1_stops() {
 echo "== (a) preempt = yes: a restarted h1 takes the VIP back"
 vigil_conf "$LAB_DIR/h1.ini" router_id=h1 priority=150 preempt=yes
 vigil_conf "$LAB_DIR/h2.ini" router_id=h2 priority=100 preempt=yes
-start h2 a0
-start h1 a0
+vigil_run h2 a0
+vigil_run h1 a0
 ms=$(lab_wait_for 3000 lab_vip_held_by $VIP h1)
 check "a: h1 (150) holds the VIP alone after start ($ms ms)" lab_vip_held_by $VIP h1
 master_h2_after_h1_stops a
 t0=$(now_ms)
-start h1 a1
+vigil_run h1 a1
 ms=$(lab_wait_for 3000 lab_vip_held_by $VIP h1)
 el=$(($(now_ms) - t0))
 check "a: h1 took the VIP back, h2 released it" lab_vip_held_by $VIP h1
@@ -84,8 +45,8 @@ check "a: h2 logged MASTER -> BACKUP on h1's higher priority" \
 	vigil_log_has h2.vigild.log 'MASTER -> BACKUP \(higher-priority-advert; priority 100, master heard: 198\.18\.0\.11 priority 150\)'
 check "a: a client's ARP for the VIP is answered by h1 only" \
 	test "$(lab_arp_owner c $VIP)" = h1
-stop h2
-stop h1
+vigil_term h2
+vigil_term h1
 check "a: nobody holds the VIP after both stopped" lab_vip_held_by $VIP ""
 
 echo "== (b) preempt = no on both: the VIP stays on h2"
@@ -93,17 +54,17 @@ vigil_conf "$LAB_DIR/h1.ini" router_id=h1 priority=150 preempt=no
 vigil_conf "$LAB_DIR/h2.ini" router_id=h2 priority=100 preempt=no
 # h1 first, alone, so that it is the master before h2 exists (with
 # preempt = no the first master keeps the VIP).
-start h1 b0
+vigil_run h1 b0
 lab_wait_for 3000 lab_vip_held_by $VIP h1 >/dev/null
-start h2 b0
+vigil_run h2 b0
 lab_wait_for 3000 vigil_in_state h2.vigild.log BACKUP >/dev/null
 check "b: h1 master, h2 backup" lab_vip_held_by $VIP h1
 check "b: h2 logged BACKUP" vigil_in_state h2.vigild.log BACKUP
 master_h2_after_h1_stops b
-start h1 b1
+vigil_run h1 b1
 lab_wait_for 3000 vigil_in_state h1.vigild.log BACKUP >/dev/null
 t2=$(vigil_transitions h2.vigild.log)
-bad=$(stable_on h2 3)
+bad=$(vip_misses h2 30)
 check "b: VIP on h2 alone at every one of 30 samples in 3 s after h1's restart ($bad misses)" \
 	test "$bad" -eq 0
 check "b: restarted h1 went INIT -> BACKUP and nothing else" \
@@ -111,20 +72,20 @@ check "b: restarted h1 went INIT -> BACKUP and nothing else" \
 check "b: no state change on h2 in those 3 s" test "$(vigil_transitions h2.vigild.log)" -eq "$t2"
 check "b: a client's ARP for the VIP is answered by h2 only" \
 	test "$(lab_arp_owner c $VIP)" = h2
-stop h2
-stop h1
+vigil_term h2
+vigil_term h1
 
 echo "== (c) preempt_delay = 2s on h1: h2 keeps the VIP ~2 s, then h1 takes it"
 vigil_conf "$LAB_DIR/h1.ini" router_id=h1 priority=150 preempt=yes preempt_delay=2s
 vigil_conf "$LAB_DIR/h2.ini" router_id=h2 priority=100 preempt=yes
-start h1 c0
+vigil_run h1 c0
 lab_wait_for 3000 lab_vip_held_by $VIP h1 >/dev/null
-start h2 c0
+vigil_run h2 c0
 lab_wait_for 3000 vigil_in_state h2.vigild.log BACKUP >/dev/null
 check "c: h1 master, h2 backup" lab_vip_held_by $VIP h1
 master_h2_after_h1_stops c
 t0=$(now_ms)
-start h1 c1
+vigil_run h1 c1
 # Sample until h1 has the VIP; every sample before must show h2 alone.
 # One snapshot per sample (lab_vip_holder), so a move between two looks
 # is not miscounted. The hand-over itself (h1 advertises, h2 drops the

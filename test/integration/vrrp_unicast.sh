@@ -16,9 +16,6 @@ MDI_H2=360
 SKEW_H2=60
 A1=$(lab_addr h1) A2=$(lab_addr h2)
 
-# vip_on HOST: HOST's eth0 carries the VIP (whoever else does).
-vip_on() { ip -n "$(lab_ns "$1")" -4 -o addr show dev eth0 | grep -q " $VIP/"; }
-
 # stop PID: SIGTERM one vigild and wait (bounded) for its exit.
 stop() {
 	lab_kill "$1" TERM
