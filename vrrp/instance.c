@@ -42,6 +42,10 @@ struct vrrp_instance {
 
 	struct vrrp_fsm fsm;
 	struct vrrp_csum_tracker csum;
+	/* What received packets are judged against: fixed by the config, so
+	 * built once rather than per packet. */
+	struct vrrp_pkt_rx_policy rx_policy;
+	struct vrrp_pkt_instance_view rx_view;
 	struct vrrp_instance_stats stats;
 
 	int ifindex;
@@ -345,23 +349,11 @@ static bool accept_packet(struct vrrp_instance *inst, const struct vrrp_rx_info 
 	struct vrrp_pkt_ip ip = { .family = AF_INET, .ttl = info->ttl };
 	memcpy(ip.src, &info->src.s_addr, 4);
 	memcpy(ip.dst, &info->dst.s_addr, 4);
-	struct vrrp_pkt_rx_policy policy = {
-		.version = inst->conf.fsm.version,
-		.csum = inst->conf.csum,
-		.auth_type = inst->conf.auth_type,
-	};
-	memcpy(policy.auth_data, inst->conf.auth_data, VRRP_AUTH_LEN);
-	enum vrrp_drop drop = vrrp_pkt_decode(info->payload, info->payload_len, &ip, &policy, adv);
+	enum vrrp_drop drop = vrrp_pkt_decode(info->payload, info->payload_len, &ip,
+					      &inst->rx_policy, adv);
 	if (drop == VRRP_DROP_NONE) {
-		struct vrrp_pkt_instance_view view = {
-			.vrid = inst->conf.fsm.vrid,
-			.priority = inst->conf.fsm.base_priority,
-			.interval_cs = (uint16_t)(inst->conf.fsm.advert_interval_ms / 10),
-			.addrs = inst->vip_bytes,
-			.count = (uint8_t)inst->conf.n_vips,
-		};
 		unsigned notices = 0;
-		drop = vrrp_pkt_check_instance(adv, &view, &notices);
+		drop = vrrp_pkt_check_instance(adv, &inst->rx_view, &notices);
 		if (drop == VRRP_DROP_NONE && notices &&
 		    ratelimit_pass(&inst->rl_note[VRRP_NOTE_ADVERT_NOTICE], now, &hidden)) {
 			note(inst, VRRP_NOTE_ADVERT_NOTICE,
@@ -536,6 +528,19 @@ int vrrp_instance_new(struct ev_loop *loop, const struct vrrp_instance_conf *con
 		return rc;
 	}
 	vrrp_csum_tracker_init(&inst->csum, conf->csum);
+	inst->rx_policy = (struct vrrp_pkt_rx_policy){
+		.version = conf->fsm.version,
+		.csum = conf->csum,
+		.auth_type = conf->auth_type,
+	};
+	memcpy(inst->rx_policy.auth_data, conf->auth_data, VRRP_AUTH_LEN);
+	inst->rx_view = (struct vrrp_pkt_instance_view){
+		.vrid = conf->fsm.vrid,
+		.priority = conf->fsm.base_priority,
+		.interval_cs = (uint16_t)(conf->fsm.advert_interval_ms / 10),
+		.addrs = inst->vip_bytes,
+		.count = (uint8_t)conf->n_vips,
+	};
 
 	ev_io_init(&inst->rx, rx_cb, -1, EV_READ);
 	inst->rx.data = inst;
@@ -598,14 +603,4 @@ const struct vrrp_fsm *vrrp_instance_fsm(const struct vrrp_instance *inst)
 const struct vrrp_instance_stats *vrrp_instance_stats(const struct vrrp_instance *inst)
 {
 	return &inst->stats;
-}
-
-enum vrrp_csum_kind vrrp_instance_tx_csum(const struct vrrp_instance *inst)
-{
-	return vrrp_csum_tracker_tx_kind(&inst->csum);
-}
-
-const char *vrrp_instance_name(const struct vrrp_instance *inst)
-{
-	return inst->name;
 }

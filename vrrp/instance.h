@@ -137,10 +137,4 @@ const struct vrrp_fsm *vrrp_instance_fsm(const struct vrrp_instance *inst);
 /* The I/O counters. */
 const struct vrrp_instance_stats *vrrp_instance_stats(const struct vrrp_instance *inst);
 
-/* The checksum form this instance sends now (v3 IPv4). */
-enum vrrp_csum_kind vrrp_instance_tx_csum(const struct vrrp_instance *inst);
-
-/* The instance's name, as configured. */
-const char *vrrp_instance_name(const struct vrrp_instance *inst);
-
 #endif
