@@ -388,6 +388,8 @@ void config_free(struct vigil_config *cfg)
 		free(in->interface);
 		free(in->vips);
 		free(in->peers);
+		free(in->role_check);
+		free(in->db_peers);
 		for (size_t t = 0; t < in->n_track; t++)
 			free(in->track[t]);
 		free(in->track);

@@ -37,11 +37,13 @@
 #define CONFIG_NAME_MAX 32
 /* Limits of the repeatable keys. */
 #define CONFIG_VIP_MAX 255  /* RFC 5798 5.2.5: Count IPvX Addr is 8 bits */
-#define CONFIG_PEER_MAX 32
+#define CONFIG_PEER_MAX 32   /* unicast_peer, and database_peers */
 #define CONFIG_TRACK_MAX 64
 #define CONFIG_ARGV_MAX 64  /* words in a notify or script command */
 /* At most this many diagnostics are stored; the rest are only counted. */
 #define CONFIG_DIAG_MAX 200
+/* MySQL's port: default of mysql_* checks and of database_peers. */
+#define CONFIG_MYSQL_PORT 3306
 /* Default path of the configuration file (DESIGN.md, command line). */
 #define CONFIG_DEFAULT_PATH "/etc/vigil/vigil.ini"
 
@@ -134,6 +136,22 @@ struct config_peer {
 	unsigned line;
 };
 
+/* A MySQL server of the same VRID (database_peers), read by vigil with its
+ * own credentials: the old master during the promotion gate, every peer
+ * when epochs and received transactions are compared. */
+struct config_dbpeer {
+	struct in_addr addr;
+	uint16_t port;         /* default 3306 */
+	unsigned line;         /* of database_peers, or of the unicast_peer it came from */
+};
+
+/* What the promotion gate does when promote_timeout passes without the
+ * server having everything the old master acknowledged. */
+enum config_promote_on_timeout {
+	CONFIG_PROMOTE_STAY_READ_ONLY, /* default: keep the VIP, stay read-only, say so loudly */
+	CONFIG_PROMOTE_WRITABLE,       /* open anyway (writes the old master acknowledged may be lost) */
+};
+
 /* VRRPv3 IPv4 checksum convention (RFC-NOTES "The checksum trap"). */
 enum config_checksum {
 	CONFIG_CHECKSUM_AUTO,          /* send pseudo-header, accept both */
@@ -160,6 +178,8 @@ const char *config_checksum_name(enum config_checksum c);
 const char *config_auth_name(enum config_auth a);
 /* "tcp", "mysql_ping", "mysql_replication", "script". */
 const char *config_check_type_name(enum config_check_type t);
+/* "stay_read_only", "writable". */
+const char *config_promote_on_timeout_name(enum config_promote_on_timeout p);
 
 /* ---- sections ------------------------------------------------------ */
 
@@ -203,6 +223,19 @@ struct config_instance {
 	uint32_t garp_master_refresh_ms; /* periodic refresh while master; 0 = off */
 	uint16_t garp_master_refresh_repeat;
 	uint32_t garp_interval_ms;       /* gap between the ARPs of a burst */
+	/* Data safety (DESIGN.md "Data safety"). */
+	bool manage_read_only;      /* default false; true on at most one instance */
+	char *role_check;           /* as written; NULL when not given */
+	long role_check_index;      /* index into cfg->checks of the role check; -1 when none:
+				     * role_check, else the first tracked mysql_* check */
+	struct config_dbpeer *db_peers;  /* database_peers; default: each unicast_peer at 3306 */
+	size_t n_db_peers;
+	uint32_t promote_timeout_ms;     /* 1s..3600s, default 30s */
+	enum config_promote_on_timeout promote_on_timeout; /* default stay_read_only */
+	bool stop_replication_on_promote;/* default true */
+	bool witness;               /* default: manage_read_only */
+	uint32_t witness_timeout_ms;/* 10ms..10s, default 300ms; below 3 * advert_interval */
+	uint32_t role_timeout_ms;   /* deadline of each role statement: 100ms..60s, default 2s */
 	struct config_origin origin;
 };
 

@@ -24,7 +24,8 @@ struct config_keydef;
 const struct config_keydef *config_keydef_find(enum config_section_kind kind,
 					       const char *name);
 
-/* True for keys that may be repeated (virtual_ip, unicast_peer, track). */
+/* True for keys that may be repeated (virtual_ip, unicast_peer, track,
+ * database_peers). */
 bool config_keydef_repeatable(const struct config_keydef *k);
 
 /*
@@ -65,7 +66,8 @@ bool config_origin_has(const struct config_origin *origin, const char *key);
  * Cross-key and cross-section validation after parsing: version-dependent
  * ranges and defaults, required keys, check type rules, references between
  * instances and checks, duplicates, warnings. Fills defaults that depend on
- * other keys (advert_interval, port, degraded_penalty).
+ * other keys (advert_interval, port, degraded_penalty, witness,
+ * database_peers, role_check_index).
  *
  * cfg: the parsed configuration (modified: defaults, track_index).
  * file: name for messages. diag: receives errors and warnings.

@@ -20,6 +20,7 @@ static const char *const auth_names[] = { "none", "pass", NULL };
 static const char *const check_type_names[] = {
 	"tcp", "mysql_ping", "mysql_replication", "script", NULL
 };
+static const char *const promote_on_timeout_names[] = { "stay_read_only", "writable", NULL };
 
 const char *config_checksum_name(enum config_checksum c)
 {
@@ -34,6 +35,11 @@ const char *config_auth_name(enum config_auth a)
 const char *config_check_type_name(enum config_check_type t)
 {
 	return (unsigned)t < 4 ? check_type_names[t] : "?";
+}
+
+const char *config_promote_on_timeout_name(enum config_promote_on_timeout p)
+{
+	return (unsigned)p < 2 ? promote_on_timeout_names[p] : "?";
 }
 
 /* ---- value parsers ------------------------------------------------- */
@@ -91,7 +97,7 @@ enum key_kind {
 	K_BOOL,
 	K_DURATION, /* uint32_t ms in [min, max] */
 	K_ENUM,     /* enum stored as int, names in key->names */
-	K_VIP, K_PEER, K_TRACK, /* repeatable lists */
+	K_VIP, K_PEER, K_TRACK, K_DBPEER, /* repeatable lists */
 	K_CMD,      /* struct config_cmd */
 	K_HOST,     /* char * IP literal + host_family */
 	K_PASS,     /* char[9] */
@@ -144,6 +150,17 @@ static const struct config_keydef instance_keys[] = {
 	IK("garp_master_refresh", K_DURATION, garp_master_refresh_ms, 0, 86400000),
 	IK("garp_master_refresh_repeat", K_U16, garp_master_refresh_repeat, 1, 100),
 	IK("garp_interval", K_DURATION, garp_interval_ms, 0, 1000),
+	/* data safety; rules between these keys are in config_validate() */
+	IK("manage_read_only", K_BOOL, manage_read_only, 0, 0),
+	IK("role_check", K_STRING, role_check, 0, 0),
+	IK("database_peers", K_DBPEER, db_peers, 0, 0),
+	IK("promote_timeout", K_DURATION, promote_timeout_ms, 1000, 3600000),
+	{ "promote_on_timeout", K_ENUM, offsetof(struct config_instance, promote_on_timeout), 0, 0,
+	  promote_on_timeout_names, 0 },
+	IK("stop_replication_on_promote", K_BOOL, stop_replication_on_promote, 0, 0),
+	IK("witness", K_BOOL, witness, 0, 0),
+	IK("witness_timeout", K_DURATION, witness_timeout_ms, 10, 10000),
+	IK("role_timeout", K_DURATION, role_timeout_ms, 100, 60000),
 	{ NULL, 0, 0, 0, 0, NULL, 0 },
 };
 
@@ -410,6 +427,60 @@ static int add_peer(const struct config_ctx *ld, struct config_instance *in, cha
 	return 0;
 }
 
+/* "ADDR[:PORT]": an IPv4 literal, port 1..65535 (default 3306). */
+static int add_dbpeer(const struct config_ctx *ld, struct config_instance *in, char *item,
+		      unsigned line)
+{
+	struct config_dbpeer peer = { .port = CONFIG_MYSQL_PORT, .line = line };
+	char *colon = strchr(item, ':');
+	struct in6_addr a6;
+	void *p;
+
+	if (colon && strchr(colon + 1, ':')) {
+		if (inet_pton(AF_INET6, item, &a6) == 1)
+			ERR(ld, line, "instance %s: database_peers: '%s': IPv6 is not supported yet",
+			    in->name, item);
+		else
+			ERR(ld, line, "instance %s: database_peers: '%s' is not ADDR or ADDR:PORT "
+			    "(an IPv4 address, port 1..65535)", in->name, item);
+		return 0;
+	}
+	if (colon) {
+		uint32_t port;
+
+		*colon = '\0';
+		if (parse_number(colon + 1, 65535, &port) < 0 || port < 1) {
+			ERR(ld, line, "instance %s: database_peers: '%s:%s': port must be 1..65535",
+			    in->name, item, colon + 1);
+			return 0;
+		}
+		peer.port = (uint16_t)port;
+	}
+	if (inet_pton(AF_INET, item, &peer.addr) != 1) {
+		ERR(ld, line, "instance %s: database_peers: '%s' is not an IPv4 address (vigil does "
+		    "no name lookups: they would block the event loop)", in->name, item);
+		return 0;
+	}
+	for (size_t i = 0; i < in->n_db_peers; i++)
+		if (in->db_peers[i].addr.s_addr == peer.addr.s_addr &&
+		    in->db_peers[i].port == peer.port) {
+			ERR(ld, line, "instance %s: database_peers: %s:%u is listed twice (first at "
+			    "line %u)", in->name, item, peer.port, in->db_peers[i].line);
+			return 0;
+		}
+	if (in->n_db_peers == CONFIG_PEER_MAX) {
+		ERR(ld, line, "instance %s: database_peers: more than %d peers", in->name,
+		    CONFIG_PEER_MAX);
+		return 0;
+	}
+	p = realloc(in->db_peers, (in->n_db_peers + 1) * sizeof(*in->db_peers));
+	if (!p)
+		return -ENOMEM;
+	in->db_peers = p;
+	in->db_peers[in->n_db_peers++] = peer;
+	return 0;
+}
+
 static int add_track(const struct config_ctx *ld, struct config_instance *in, const char *item,
 		     unsigned line)
 {
@@ -467,6 +538,8 @@ static int store_list(const struct config_ctx *ld, struct config_instance *in, c
 			rc = add_vip(ld, in, item, line);
 		else if (k->kind == K_PEER)
 			rc = add_peer(ld, in, item, line);
+		else if (k->kind == K_DBPEER)
+			rc = add_dbpeer(ld, in, item, line);
 		else
 			rc = add_track(ld, in, item, line);
 		item = comma ? comma + 1 : NULL;
@@ -521,6 +594,7 @@ int config_store_value(const struct config_ctx *ld, void *base, const struct con
 	case K_VIP:
 	case K_PEER:
 	case K_TRACK:
+	case K_DBPEER:
 		return store_list(ld, base, k, v, line);
 	case K_CMD:
 		return store_cmd(ld, field, k, v, line);
@@ -548,7 +622,7 @@ const struct config_keydef *config_keydef_find(enum config_section_kind kind, co
 
 bool config_keydef_repeatable(const struct config_keydef *k)
 {
-	return k->kind == K_VIP || k->kind == K_PEER || k->kind == K_TRACK;
+	return k->kind == K_VIP || k->kind == K_PEER || k->kind == K_TRACK || k->kind == K_DBPEER;
 }
 
 /* ---- defaults ------------------------------------------------------ */
@@ -568,6 +642,14 @@ void config_instance_defaults(struct config_instance *in)
 	in->garp_master_refresh_ms = 0;
 	in->garp_master_refresh_repeat = 1;
 	in->garp_interval_ms = 100;
+	in->manage_read_only = false;
+	in->role_check_index = -1;    /* resolved in config_validate() */
+	in->promote_timeout_ms = 30000;
+	in->promote_on_timeout = CONFIG_PROMOTE_STAY_READ_ONLY;
+	in->stop_replication_on_promote = true;
+	in->witness = false;          /* default manage_read_only: resolved in config_validate() */
+	in->witness_timeout_ms = 300;
+	in->role_timeout_ms = 2000;
 }
 
 void config_check_defaults(struct config_check *c)

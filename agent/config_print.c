@@ -20,6 +20,34 @@ static void print_cmd(FILE *out, const char *key, const struct config_cmd *cmd)
 		fprintf(out, "  %s: %s\n", key, cmd->raw);
 }
 
+/* The data-safety line: whenever vigil manages read_only or runs the witness. */
+static void print_data_safety(const struct vigil_config *cfg, const struct config_instance *in,
+			      FILE *out)
+{
+	char a[16], b[16], c[16], ip[INET_ADDRSTRLEN];
+
+	if (!in->manage_read_only && !in->witness)
+		return;
+	fprintf(out, "  manage_read_only %s: role_check %s", yesno(in->manage_read_only),
+		in->role_check_index >= 0 ? cfg->checks[in->role_check_index].name : "none");
+	fprintf(out, ", database_peers");
+	if (in->n_db_peers == 0)
+		fprintf(out, " none");
+	for (size_t i = 0; i < in->n_db_peers; i++)
+		fprintf(out, "%s %s:%u", i ? "," : "",
+			inet_ntop(AF_INET, &in->db_peers[i].addr, ip, sizeof(ip)), in->db_peers[i].port);
+	fprintf(out, ", witness %s", yesno(in->witness));
+	if (in->witness)
+		fprintf(out, " (witness_timeout %s)", DUR(in->witness_timeout_ms, a));
+	if (in->manage_read_only)
+		fprintf(out, ", promote_timeout %s, promote_on_timeout %s, "
+			"stop_replication_on_promote %s, role_timeout %s",
+			DUR(in->promote_timeout_ms, b),
+			config_promote_on_timeout_name(in->promote_on_timeout),
+			yesno(in->stop_replication_on_promote), DUR(in->role_timeout_ms, c));
+	fprintf(out, "\n");
+}
+
 static void print_instance(const struct vigil_config *cfg, const struct config_instance *in,
 			   FILE *out)
 {
@@ -61,6 +89,7 @@ static void print_instance(const struct vigil_config *cfg, const struct config_i
 			c->penalty, c->degraded_penalty, c->fatal ? ", fatal" : "");
 	}
 	fprintf(out, "\n");
+	print_data_safety(cfg, in, out);
 	print_cmd(out, "notify", &in->notify);
 	print_cmd(out, "notify_master", &in->notify_master);
 	print_cmd(out, "notify_backup", &in->notify_backup);

@@ -10,7 +10,8 @@
 /*
  * Print what the configuration will do, one block per instance (interface,
  * VRID, version, priority, advert interval, checksum, VIPs, preempt, peers,
- * tracked checks, notify) and per check (type, target, timing, rise/fall,
+ * tracked checks, data safety when manage_read_only or witness is on: role
+ * check, database peers, witness and its timeout, promotion gate; notify) and per check (type, target, timing, rise/fall,
  * penalties and type-specific thresholds).
  *
  * cfg: a validated configuration. out: the stream (stdout for vigild -t).

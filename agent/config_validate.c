@@ -17,7 +17,6 @@
  * skew, over the 0.5 s budget for a killed mysqld). */
 #define DEFAULT_ADVERT_V3_MS 200
 #define DEFAULT_ADVERT_V2_MS 1000   /* RFC 3768 5.3.7 default, whole seconds */
-#define DEFAULT_MYSQL_PORT 3306
 #define DEFAULT_DEGRADED_PENALTY 10
 #define DEFAULT_QUERY "SELECT 1"
 
@@ -180,6 +179,138 @@ static void validate_pairs(struct vctx *v, size_t i)
 	}
 }
 
+/* ---- data safety (DESIGN.md "Data safety") ------------------------- */
+
+static bool is_mysql_check(const struct config_check *c)
+{
+	return config_origin_has(&c->origin, "type") &&
+	       (c->type == CONFIG_CHECK_MYSQL_PING || c->type == CONFIG_CHECK_MYSQL_REPLICATION);
+}
+
+/*
+ * Fill role_check_index: the check named by role_check, else the first
+ * tracked mysql_ping or mysql_replication check, else -1. Returns false
+ * when role_check was given and an error was reported about it.
+ */
+static bool resolve_role_check(struct vctx *v, struct config_instance *in)
+{
+	unsigned line = config_key_line(&in->origin, "role_check");
+	const struct config_check *c;
+	bool tracked = false;
+	long idx;
+
+	in->role_check_index = -1;
+	if (!in->role_check) {
+		for (size_t t = 0; t < in->n_track; t++) {
+			idx = config_find_check(v->cfg, in->track[t]);
+			if (idx >= 0 && is_mysql_check(&v->cfg->checks[idx])) {
+				in->role_check_index = idx;
+				break;
+			}
+		}
+		return true;
+	}
+	idx = config_find_check(v->cfg, in->role_check);
+	if (idx < 0) {
+		ERR(v, line, "instance %s: role_check: no [check %s] section", in->name, in->role_check);
+		return false;
+	}
+	c = &v->cfg->checks[idx];
+	if (!config_origin_has(&c->origin, "type"))
+		return false;  /* the check's missing type is reported at the check */
+	if (!is_mysql_check(c)) {
+		ERR(v, line, "instance %s: role_check: check '%s' is of type %s; the role check "
+		    "must be mysql_ping or mysql_replication (role statements use its connection)",
+		    in->name, c->name, config_check_type_name(c->type));
+		return false;
+	}
+	for (size_t t = 0; t < in->n_track; t++)
+		tracked |= strcmp(in->track[t], c->name) == 0;
+	if (!tracked) {
+		/* An untracked check opens no connection (health.c), and role
+		 * statements use the role check's connection. */
+		ERR(v, line, "instance %s: role_check: check '%s' is not tracked by this instance: "
+		    "add it to track (role statements use its connection; penalty = 0 keeps it "
+		    "out of the priority)", in->name, c->name);
+		return false;
+	}
+	in->role_check_index = idx;
+	return true;
+}
+
+/* database_peers defaults to the unicast peers, at MySQL's port. */
+static int default_db_peers(struct config_instance *in)
+{
+	if (config_origin_has(&in->origin, "database_peers") || in->n_peers == 0)
+		return 0;
+	in->db_peers = calloc(in->n_peers, sizeof(*in->db_peers));
+	if (!in->db_peers)
+		return -ENOMEM;
+	for (size_t k = 0; k < in->n_peers; k++) {
+		in->db_peers[k].addr = in->peers[k].addr;
+		in->db_peers[k].port = CONFIG_MYSQL_PORT;
+		in->db_peers[k].line = in->peers[k].line;
+	}
+	in->n_db_peers = in->n_peers;
+	return 0;
+}
+
+/*
+ * The data-safety keys: role check, the one-instance rule, the witness
+ * default and its timing, database_peers' default. Runs after the tracks
+ * and advert_interval are resolved.
+ */
+static int validate_data_safety(struct vctx *v, size_t i)
+{
+	struct config_instance *in = &v->cfg->instances[i];
+	const struct config_origin *o = &in->origin;
+	unsigned mro_line = config_key_line(o, "manage_read_only");
+	bool role_ok = resolve_role_check(v, in);
+	bool no_role = role_ok && in->role_check_index < 0;
+	char a[16], b[16];
+
+	if (!config_origin_has(o, "witness"))
+		in->witness = in->manage_read_only;
+	if (in->manage_read_only) {
+		/* Two instances would both set the one server's read_only. */
+		for (size_t j = 0; j < i; j++) {
+			const struct config_instance *other = &v->cfg->instances[j];
+
+			if (other->manage_read_only) {
+				ERR(v, mro_line, "instance %s: manage_read_only: instance '%s' (line %u) "
+				    "already manages read_only; at most one instance per server may",
+				    in->name, other->name, config_key_line(&other->origin,
+									 "manage_read_only"));
+				break;
+			}
+		}
+		if (no_role)
+			ERR(v, mro_line, "instance %s: manage_read_only needs a mysql_ping or "
+			    "mysql_replication check: track one or set role_check", in->name);
+	} else if (in->witness && no_role) {
+		ERR(v, config_key_line(o, "witness"), "instance %s: witness needs a mysql_ping or "
+		    "mysql_replication check (the witness uses the role check's port and "
+		    "credentials): track one or set role_check", in->name);
+	}
+	/* The probe starts witness_timeout before the Master_Down_Timer
+	 * expires, and that timer is 3 advert intervals plus the skew
+	 * (RFC 5798 6.1): a longer probe would start before the silence. */
+	if (in->witness && (uint64_t)in->witness_timeout_ms >= 3ull * in->advert_interval_ms)
+		ERR(v, config_key_line(o, config_origin_has(o, "witness_timeout") ? "witness_timeout"
+										: "advert_interval"),
+		    "instance %s: witness_timeout (%s) must be below 3 * advert_interval (%s)",
+		    in->name, duration_format(in->witness_timeout_ms, a, sizeof(a)),
+		    duration_format(3 * in->advert_interval_ms, b, sizeof(b)));
+	if (default_db_peers(in) < 0)
+		return -ENOMEM;
+	if (in->manage_read_only && in->n_db_peers == 0)
+		WARN(v, mro_line, "instance %s: manage_read_only without database_peers (or "
+		     "unicast_peer): only the master's advert source can be read, so a cold start "
+		     "cannot compare epochs with the other servers; list them in database_peers",
+		     in->name);
+	return 0;
+}
+
 static int validate_instance(struct vctx *v, size_t i)
 {
 	struct config_instance *in = &v->cfg->instances[i];
@@ -196,7 +327,9 @@ static int validate_instance(struct vctx *v, size_t i)
 	validate_interval(v, in);
 	validate_version_keys(v, in);
 	validate_pairs(v, i);
-	return resolve_tracks(v, in);
+	if (resolve_tracks(v, in) < 0)
+		return -ENOMEM;
+	return validate_data_safety(v, i);
 }
 
 /* ---- checks -------------------------------------------------------- */
@@ -224,7 +357,7 @@ static void validate_target(struct vctx *v, struct config_check *c)
 		if (sock && config_origin_has(o, "port"))
 			ERR(v, config_key_line(o, "port"), "port has no meaning with socket");
 		if (!config_origin_has(o, "port"))
-			c->port = DEFAULT_MYSQL_PORT;
+			c->port = CONFIG_MYSQL_PORT;
 		break;
 	case CONFIG_CHECK_SCRIPT:
 		require(v, o, "check", c->name, "command");

@@ -21,6 +21,10 @@
 #define BASE "[instance a]\ninterface = eth0\nvrid = 1\nvirtual_ip = 198.18.0.10/24\n"
 /* A tracked tcp check, to append to BASE. */
 #define TRACKED_TCP "track = c\n[check c]\ntype = tcp\nhost = 127.0.0.1\nport = 3306\n"
+/* BASE tracking a mysql_ping check p (line 5); instance keys follow from
+ * line 6, then PING closes the text with the check's section. */
+#define BASE_P BASE "track = p\n"
+#define PING "[check p]\ntype = mysql_ping\nhost = 127.0.0.1\n"
 
 struct loaded {
 	int rc;
@@ -657,6 +661,258 @@ static void test_warnings(void **state)
 		       "no mysql_defaults_file in [global]");
 }
 
+/* ---- data safety --------------------------------------------------- */
+
+static void test_data_safety_defaults(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	load(&l, BASE);
+	dump(&l.diag);
+	assert_int_equal(l.rc, 0);
+	const struct config_instance *in = &l.cfg->instances[0];
+	assert_false(in->manage_read_only);
+	assert_null(in->role_check);
+	assert_int_equal(in->role_check_index, -1);
+	assert_null(in->db_peers);
+	assert_int_equal(in->n_db_peers, 0);
+	assert_int_equal(in->promote_timeout_ms, 30000);
+	assert_int_equal(in->promote_on_timeout, CONFIG_PROMOTE_STAY_READ_ONLY);
+	assert_true(in->stop_replication_on_promote);
+	assert_false(in->witness);
+	assert_int_equal(in->witness_timeout_ms, 300);
+	assert_int_equal(in->role_timeout_ms, 2000);
+	unload(&l);
+
+	/* manage_read_only alone: witness follows it, the role check is the
+	 * first tracked mysql_* check (not the tcp one before it), the
+	 * database peers are the unicast peers at 3306 */
+	load(&l, BASE "unicast_peer = 198.18.0.2\nunicast_peer = 198.18.0.3\n"
+		 "track = t, r, p\nmanage_read_only = yes\n"
+		 "[check t]\ntype = tcp\nhost = 127.0.0.1\nport = 1\n"
+		 PING "[check r]\ntype = mysql_replication\nhost = 127.0.0.1\n");
+	dump(&l.diag);
+	assert_int_equal(l.rc, 0);
+	assert_int_equal(l.diag.errors, 0);
+	in = &l.cfg->instances[0];
+	char buf[INET_ADDRSTRLEN];
+	assert_true(in->manage_read_only);
+	assert_null(in->role_check);
+	assert_int_equal(in->role_check_index, 2);
+	assert_string_equal(l.cfg->checks[in->role_check_index].name, "r");
+	assert_true(in->witness);
+	assert_int_equal(in->n_db_peers, 2);
+	assert_string_equal(ip(in->db_peers[0].addr, buf), "198.18.0.2");
+	assert_int_equal(in->db_peers[0].port, 3306);
+	assert_int_equal(in->db_peers[0].line, 5);
+	assert_string_equal(ip(in->db_peers[1].addr, buf), "198.18.0.3");
+	assert_int_equal(in->db_peers[1].port, 3306);
+	assert_int_equal(in->db_peers[1].line, 6);
+	unload(&l);
+
+	/* without manage_read_only the role check is still found (the witness
+	 * alone needs it) and the peers still default */
+	load(&l, BASE "unicast_peer = 198.18.0.2\ntrack = p\n" PING);
+	assert_int_equal(l.rc, 0);
+	in = &l.cfg->instances[0];
+	assert_false(in->manage_read_only);
+	assert_false(in->witness);
+	assert_int_equal(in->role_check_index, 0);
+	assert_int_equal(in->n_db_peers, 1);
+	unload(&l);
+}
+
+static void test_data_safety_values(void **state)
+{
+	static const char text[] =
+		BASE
+		"track = c, p, r\n"                                   /* 5 */
+		"unicast_peer = 198.18.0.9\n"
+		"manage_read_only = yes\n"
+		"role_check = r\n"
+		"database_peers = 198.18.0.2, 198.18.0.3:3307\n"
+		"database_peers = 198.18.0.2:3308\n"                  /* 10 */
+		"promote_timeout = 1.5s\n"
+		"promote_on_timeout = writable\n"
+		"stop_replication_on_promote = no\n"
+		"witness = no\n"
+		"witness_timeout = 10s\n"                             /* 15: witness off, no limit */
+		"role_timeout = 100ms\n"
+		"advert_interval = 1s\n"
+		"[check c]\ntype = tcp\nhost = 127.0.0.1\nport = 1\n"
+		PING
+		"[check r]\ntype = mysql_replication\nhost = 127.0.0.1\n";
+	struct loaded l;
+	char buf[INET_ADDRSTRLEN];
+
+	(void)state;
+	load(&l, text);
+	dump(&l.diag);
+	assert_int_equal(l.rc, 0);
+	assert_int_equal(l.diag.errors, 0);
+	const struct config_instance *in = &l.cfg->instances[0];
+	assert_true(in->manage_read_only);
+	assert_string_equal(in->role_check, "r");
+	assert_int_equal(in->role_check_index, 2);
+	assert_int_equal(in->n_db_peers, 3);  /* given: unicast_peer is not added */
+	assert_string_equal(ip(in->db_peers[0].addr, buf), "198.18.0.2");
+	assert_int_equal(in->db_peers[0].port, 3306);
+	assert_int_equal(in->db_peers[0].line, 9);
+	assert_string_equal(ip(in->db_peers[1].addr, buf), "198.18.0.3");
+	assert_int_equal(in->db_peers[1].port, 3307);
+	assert_int_equal(in->db_peers[2].port, 3308);
+	assert_int_equal(in->db_peers[2].line, 10);
+	assert_int_equal(in->promote_timeout_ms, 1500);
+	assert_int_equal(in->promote_on_timeout, CONFIG_PROMOTE_WRITABLE);
+	assert_false(in->stop_replication_on_promote);
+	assert_false(in->witness);
+	assert_int_equal(in->witness_timeout_ms, 10000);
+	assert_int_equal(in->role_timeout_ms, 100);
+	assert_int_equal(config_key_line(&in->origin, "role_timeout"), 16);
+	unload(&l);
+
+	/* the witness alone, with the limits of the ranges */
+	load(&l, BASE_P "witness = yes\nwitness_timeout = 10ms\npromote_timeout = 3600s\n"
+		 "role_timeout = 60s\n" PING);
+	dump(&l.diag);
+	assert_int_equal(l.rc, 0);
+	in = &l.cfg->instances[0];
+	assert_false(in->manage_read_only);
+	assert_true(in->witness);
+	assert_int_equal(in->role_check_index, 0);
+	assert_int_equal(in->witness_timeout_ms, 10);
+	assert_int_equal(in->promote_timeout_ms, 3600000);
+	assert_int_equal(in->role_timeout_ms, 60000);
+	unload(&l);
+
+	/* the witness can be turned off under manage_read_only; witness_timeout
+	 * is then not held to the advert interval */
+	load(&l, BASE_P "manage_read_only = yes\nwitness = no\nadvert_interval = 10ms\n"
+		 "database_peers = 198.18.0.2\n" PING);
+	dump(&l.diag);
+	assert_int_equal(l.rc, 0);
+	assert_false(l.cfg->instances[0].witness);
+	unload(&l);
+
+	/* just below 3 * advert_interval is fine */
+	load(&l, BASE_P "manage_read_only = yes\nwitness_timeout = 590ms\n"
+		 "database_peers = 198.18.0.2\n" PING);
+	dump(&l.diag);
+	assert_int_equal(l.rc, 0);
+	assert_int_equal(l.diag.errors, 0);
+	unload(&l);
+
+	/* manage_read_only on two instances on different servers' configs is
+	 * fine; here: one with yes, one with no */
+	load(&l, BASE_P "manage_read_only = yes\ndatabase_peers = 198.18.0.2\n"
+		 "[instance b]\ninterface = eth0\nvrid = 2\nvirtual_ip = 198.18.0.20/24\n"
+		 "track = p\nmanage_read_only = no\n" PING);
+	dump(&l.diag);
+	assert_int_equal(l.rc, 0);
+	assert_true(l.cfg->instances[0].manage_read_only);
+	assert_false(l.cfg->instances[1].manage_read_only);
+	assert_false(l.cfg->instances[1].witness);
+	assert_int_equal(l.cfg->instances[1].role_check_index, 0);
+	unload(&l);
+}
+
+static void test_data_safety_value_errors(void **state)
+{
+	(void)state;
+	expect_error(BASE_P "manage_read_only = maybe\n" PING, 6,
+		     "manage_read_only: 'maybe' is not yes or no");
+	expect_error(BASE_P "manage_read_only = yes\nmanage_read_only = no\n" PING, 7,
+		     "key 'manage_read_only' given twice in [instance a] (first at line 6)");
+	expect_error(BASE_P "role_check = \n" PING, 6, "role_check: empty value");
+	expect_error(BASE_P "promote_timeout = 500ms\n" PING, 6,
+		     "promote_timeout: 500ms is out of range 1s..3600s");
+	expect_error(BASE_P "promote_timeout = 3601\n" PING, 6,
+		     "promote_timeout: 3601 is out of range 1s..3600s");
+	expect_error(BASE_P "promote_timeout = later\n" PING, 6,
+		     "promote_timeout: 'later' is not a duration");
+	expect_error(BASE_P "promote_on_timeout = open\n" PING, 6,
+		     "promote_on_timeout: 'open' is not one of stay_read_only | writable");
+	expect_error(BASE_P "stop_replication_on_promote = 1\n" PING, 6,
+		     "stop_replication_on_promote: '1' is not yes or no");
+	expect_error(BASE_P "witness = sure\n" PING, 6, "witness: 'sure' is not yes or no");
+	expect_error(BASE_P "witness_timeout = 5ms\n" PING, 6,
+		     "witness_timeout: 5ms is out of range 10ms..10s");
+	expect_error(BASE_P "witness_timeout = 11s\n" PING, 6,
+		     "witness_timeout: 11s is out of range 10ms..10s");
+	expect_error(BASE_P "role_timeout = 50ms\n" PING, 6,
+		     "role_timeout: 50ms is out of range 100ms..60s");
+	expect_error(BASE_P "role_timeout = 61s\n" PING, 6,
+		     "role_timeout: 61s is out of range 100ms..60s");
+}
+
+static void test_database_peers_errors(void **state)
+{
+	(void)state;
+	expect_error(BASE_P "database_peers = db2\n" PING, 6,
+		     "instance a: database_peers: 'db2' is not an IPv4 address");
+	expect_error(BASE_P "database_peers = 300.1.1.1:3306\n" PING, 6,
+		     "instance a: database_peers: '300.1.1.1' is not an IPv4 address");
+	expect_error(BASE_P "database_peers = 198.18.0.2:0\n" PING, 6,
+		     "instance a: database_peers: '198.18.0.2:0': port must be 1..65535");
+	expect_error(BASE_P "database_peers = 198.18.0.2:65536\n" PING, 6,
+		     "'198.18.0.2:65536': port must be 1..65535");
+	expect_error(BASE_P "database_peers = 198.18.0.2:\n" PING, 6,
+		     "'198.18.0.2:': port must be 1..65535");
+	expect_error(BASE_P "database_peers = 198.18.0.2:x\n" PING, 6,
+		     "'198.18.0.2:x': port must be 1..65535");
+	expect_error(BASE_P "database_peers = 2001:db8::2\n" PING, 6,
+		     "database_peers: '2001:db8::2': IPv6 is not supported yet");
+	expect_error(BASE_P "database_peers = 198.18.0.2,,198.18.0.3\n" PING, 6,
+		     "database_peers: empty item in list");
+	expect_error(BASE_P "database_peers = 198.18.0.2\ndatabase_peers = 198.18.0.2:3306\n" PING,
+		     7, "instance a: database_peers: 198.18.0.2:3306 is listed twice (first at line 6)");
+}
+
+static void test_data_safety_rules(void **state)
+{
+	(void)state;
+	/* role_check */
+	expect_error(BASE_P "role_check = nope\n" PING, 6,
+		     "instance a: role_check: no [check nope] section");
+	expect_error(BASE "track = c\nrole_check = c\n"
+		     "[check c]\ntype = tcp\nhost = 127.0.0.1\nport = 1\n", 6,
+		     "instance a: role_check: check 'c' is of type tcp; the role check must be "
+		     "mysql_ping or mysql_replication");
+	expect_error(BASE_P "role_check = r\n" PING
+		     "[check r]\ntype = mysql_replication\nhost = 127.0.0.1\n", 6,
+		     "instance a: role_check: check 'r' is not tracked by this instance");
+	/* manage_read_only without a role check */
+	expect_error(BASE "manage_read_only = yes\n", 5,
+		     "instance a: manage_read_only needs a mysql_ping or mysql_replication check: "
+		     "track one or set role_check");
+	expect_error(BASE "manage_read_only = yes\n" TRACKED_TCP, 5,
+		     "instance a: manage_read_only needs a mysql_ping or mysql_replication check");
+	/* the witness alone needs one too */
+	expect_error(BASE "witness = yes\n" TRACKED_TCP, 5,
+		     "instance a: witness needs a mysql_ping or mysql_replication check (the "
+		     "witness uses the role check's port and credentials): track one or set "
+		     "role_check");
+	/* at most one instance with manage_read_only: the second one's line */
+	expect_error(BASE_P "manage_read_only = yes\n"
+		     "[instance b]\ninterface = eth0\nvrid = 2\nvirtual_ip = 198.18.0.20/24\n"
+		     "track = p\nmanage_read_only = yes\n" PING, 12,
+		     "instance b: manage_read_only: instance 'a' (line 6) already manages "
+		     "read_only; at most one instance per server may");
+	/* witness_timeout below 3 * advert_interval: at witness_timeout when it
+	 * was written, else at advert_interval */
+	expect_error(BASE_P "manage_read_only = yes\nwitness_timeout = 600ms\n" PING, 7,
+		     "instance a: witness_timeout (600ms) must be below 3 * advert_interval (600ms)");
+	expect_error(BASE_P "manage_read_only = yes\nadvert_interval = 100ms\n" PING, 7,
+		     "instance a: witness_timeout (300ms) must be below 3 * advert_interval (300ms)");
+	expect_error(BASE_P "witness = yes\nversion = 2\nadvert_interval = 1\n"
+		     "witness_timeout = 3s\n" PING, 9,
+		     "witness_timeout (3s) must be below 3 * advert_interval (3s)");
+	/* manage_read_only with no database peer at all: a warning */
+	expect_warning(BASE_P "manage_read_only = yes\n" PING, 6,
+		       "instance a: manage_read_only without database_peers (or unicast_peer)");
+}
+
 /* ---- files --------------------------------------------------------- */
 
 static char *write_temp(const char *text)
@@ -751,6 +1007,16 @@ static void test_sample_file(void **state)
 	assert_int_equal(cfg->n_checks, 2);
 	assert_string_equal(cfg->checks[0].name, "ping");
 	assert_string_equal(cfg->checks[1].name, "lag");
+	/* the sample enables data safety, with the peer's server named */
+	const struct config_instance *w = &cfg->instances[0];
+	char buf[INET_ADDRSTRLEN];
+	assert_true(w->manage_read_only);
+	assert_true(w->witness);
+	assert_int_equal(w->role_check_index, 0);
+	assert_int_equal(w->n_db_peers, 1);
+	assert_string_equal(ip(w->db_peers[0].addr, buf), "198.18.0.2");
+	assert_int_equal(w->db_peers[0].port, 3306);
+	assert_true(w->witness_timeout_ms < 3 * w->advert_interval_ms);
 	/* host facts only warn */
 	size_t before = d.errors;
 	config_check_host(cfg, &d);
@@ -795,6 +1061,9 @@ static void test_free_null(void **state)
 			    "mysql_replication");
 	assert_string_equal(config_checksum_name(CONFIG_CHECKSUM_PSEUDO_HEADER), "pseudo-header");
 	assert_string_equal(config_auth_name(CONFIG_AUTH_PASS), "pass");
+	assert_string_equal(config_promote_on_timeout_name(CONFIG_PROMOTE_STAY_READ_ONLY),
+			    "stay_read_only");
+	assert_string_equal(config_promote_on_timeout_name(CONFIG_PROMOTE_WRITABLE), "writable");
 	assert_string_equal(config_severity_name(CONFIG_WARNING), "warning");
 }
 
@@ -817,6 +1086,11 @@ int main(void)
 		cmocka_unit_test(test_check_rules),
 		cmocka_unit_test(test_all_errors_collected),
 		cmocka_unit_test(test_warnings),
+		cmocka_unit_test(test_data_safety_defaults),
+		cmocka_unit_test(test_data_safety_values),
+		cmocka_unit_test(test_data_safety_value_errors),
+		cmocka_unit_test(test_database_peers_errors),
+		cmocka_unit_test(test_data_safety_rules),
 		cmocka_unit_test(test_file_long_line),
 		cmocka_unit_test(test_file_name_in_messages),
 		cmocka_unit_test(test_sample_file),

@@ -27,6 +27,11 @@ if grep -v ": warning: " "$TMP/err" | grep -q .; then
 	fail "sample: stderr has more than warnings: $(cat "$TMP/err")"
 fi
 
+# The sample manages read_only: one line names the role check, the database
+# peers, the witness and the promotion gate.
+grep -qx "  manage_read_only yes: role_check ping, database_peers 198.18.0.2:3306, witness yes (witness_timeout 300ms), promote_timeout 30s, promote_on_timeout stay_read_only, stop_replication_on_promote yes, role_timeout 2s" "$TMP/out" ||
+	fail "sample: no data-safety line: $(cat "$TMP/out")"
+
 # The effective-priority table: each check failed and degraded against the
 # peer, and a warning (with the penalty's line) when a failure cannot move
 # the VIP: keepalived users' most common mistake.
@@ -79,6 +84,12 @@ expect_broken "$TMP/long.ini" "$TMP/long.ini:5: line is 302 characters long; the
 
 printf '[instance b]\n' >"$TMP/missing.ini"
 expect_broken "$TMP/missing.ini" "$TMP/missing.ini:1: instance 'b' is missing required key 'virtual_ip'"
+
+printf '%s\nmanage_read_only = yes\n' "$BASE" >"$TMP/norole.ini"
+expect_broken "$TMP/norole.ini" "$TMP/norole.ini:5: instance a: manage_read_only needs a mysql_ping or mysql_replication check: track one or set role_check"
+
+printf '%s\ntrack = p\nmanage_read_only = yes\n[instance b]\ninterface = eth0\nvrid = 2\nvirtual_ip = 198.18.0.20/24\ntrack = p\nmanage_read_only = yes\n[check p]\ntype = mysql_ping\nhost = 127.0.0.1\n' "$BASE" >"$TMP/tworo.ini"
+expect_broken "$TMP/tworo.ini" "$TMP/tworo.ini:12: instance b: manage_read_only: instance 'a' (line 6) already manages read_only; at most one instance per server may"
 
 # A missing file is an error too.
 expect_broken "$TMP/nonexistent.ini" "$TMP/nonexistent.ini: cannot open: No such file or directory"
