@@ -17,7 +17,7 @@
 
 enum stage {
 	STAGE_STATUS = 0,  /* SHOW REPLICA/SLAVE STATUS */
-	STAGE_GTID,        /* SELECT @@gtid_slave_pos */
+	STAGE_GTID,        /* SELECT @@gtid_slave_pos (MariaDB) or NULL, @@read_only */
 	STAGE_HEARTBEAT,   /* SELECT lag FROM heartbeat_table */
 };
 
@@ -37,6 +37,8 @@ struct repl {
 	size_t nfields;
 	struct repl_field fields[REPL_MAX_FIELDS];
 	char *gtid_slave_pos;
+	bool has_gtid;          /* the row has Gtid_IO_Pos: the server is MariaDB */
+	bool read_only_known, read_only;
 	int64_t heartbeat_lag_ms;
 };
 
@@ -63,6 +65,9 @@ static void clear_row(struct repl *r)
 	r->has_row = false;
 	free(r->gtid_slave_pos);
 	r->gtid_slave_pos = NULL;
+	r->has_gtid = false;
+	r->read_only_known = false;
+	r->read_only = false;
 	r->heartbeat_lag_ms = -1;
 }
 
@@ -110,6 +115,8 @@ static void evaluate(struct repl *r)
 		.fields = r->fields,
 		.nfields = r->nfields,
 		.gtid_slave_pos = r->gtid_slave_pos,
+		.read_only_known = r->read_only_known,
+		.read_only = r->read_only,
 		.heartbeat_lag_ms = r->heartbeat_lag_ms,
 		.warn_lag_ms = r->warn_lag_ms,
 		.crit_lag_ms = r->crit_lag_ms,
@@ -168,13 +175,13 @@ static void on_result(struct sqlconn *c, const struct sqlconn_outcome *o, void *
 			report(r, &res);
 			return;
 		}
-		bool has_gtid = false;
 		struct repl_input in = { .fields = r->fields, .nfields = r->nfields };
-		(void)repl_field_get(&in, "Gtid_IO_Pos", &has_gtid);
-		if (r->has_row && has_gtid)
+		(void)repl_field_get(&in, "Gtid_IO_Pos", &r->has_gtid);
+		/* Every replica row needs @@read_only (a promoted server is told
+		 * apart by it, MySQL as well as MariaDB); no row needs nothing
+		 * more: not a replica. */
+		if (r->has_row)
 			run_stage(r, STAGE_GTID);
-		else if (r->has_row && r->heartbeat_sql)
-			run_stage(r, STAGE_HEARTBEAT);
 		else
 			evaluate(r);
 		return;
@@ -182,6 +189,13 @@ static void on_result(struct sqlconn *c, const struct sqlconn_outcome *o, void *
 	case STAGE_GTID: {
 		const char *v = sqlconn_value(o->rows, 0, 0);
 		r->gtid_slave_pos = v ? strdup(v) : NULL;
+		/* "0" or "1"; anything else leaves it unknown, which keeps the
+		 * verdict as it was before read_only was read. */
+		const char *ro = sqlconn_value(o->rows, 0, 1);
+		if (ro && (strcmp(ro, "0") == 0 || strcmp(ro, "1") == 0)) {
+			r->read_only_known = true;
+			r->read_only = ro[0] == '1';
+		}
 		if (r->heartbeat_sql)
 			run_stage(r, STAGE_HEARTBEAT);
 		else
@@ -211,7 +225,10 @@ static void run_stage(struct repl *r, enum stage s)
 		sql = r->slave_syntax ? "SHOW SLAVE STATUS" : "SHOW REPLICA STATUS";
 		break;
 	case STAGE_GTID:
-		sql = "SELECT @@gtid_slave_pos";
+		/* MySQL has no @@gtid_slave_pos (error 1193): ask for NULL in its
+		 * place so the columns keep their places. */
+		sql = r->has_gtid ? "SELECT @@gtid_slave_pos, @@read_only"
+				  : "SELECT NULL, @@read_only";
 		break;
 	case STAGE_HEARTBEAT:
 		sql = r->heartbeat_sql;

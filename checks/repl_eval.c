@@ -9,9 +9,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "gtid.h"
+
 static const char *const rule_names[REPL_RULE__COUNT] = {
 	[REPL_NOT_REPLICA] = "not_replica",
 	[REPL_NO_COLUMNS] = "no_columns",
+	[REPL_PROMOTED] = "promoted",
 	[REPL_SQL_STOPPED] = "sql_stopped",
 	[REPL_SQL_ERROR] = "sql_error",
 	[REPL_IO_DOWN_CAUGHT_UP] = "io_down_caught_up",
@@ -58,6 +61,11 @@ static bool is_yes(const char *v)
 	return v && strcasecmp(v, "Yes") == 0;
 }
 
+static bool is_no(const char *v)
+{
+	return v && strcasecmp(v, "No") == 0;
+}
+
 /* Parse a non-negative decimal integer; false if v is not one. */
 static bool parse_u64(const char *v, uint64_t *out)
 {
@@ -80,70 +88,12 @@ static unsigned errno_of(const char *v)
 
 /* --- GTID positions -------------------------------------------------------- */
 
-#define GTID_MAX_DOMAINS 32
-
-struct gtid {
-	uint32_t domain;
-	uint64_t seq;
-};
-
-/* Parse "D-S-N[,D-S-N...]" (spaces and newlines allowed around commas).
- * Returns the count, or -1. */
-static int gtid_parse(const char *s, struct gtid *g, int max)
-{
-	int n = 0;
-	const char *p = s;
-	for (;;) {
-		while (*p == ' ' || *p == '\n' || *p == '\t')
-			p++;
-		if (*p == '\0')
-			return n;
-		char *end;
-		errno = 0;
-		unsigned long d = strtoul(p, &end, 10);
-		if (end == p || *end != '-' || errno)
-			return -1;
-		p = end + 1;
-		(void)strtoul(p, &end, 10); /* server id: not compared */
-		if (end == p || *end != '-')
-			return -1;
-		p = end + 1;
-		unsigned long long q = strtoull(p, &end, 10);
-		if (end == p || errno)
-			return -1;
-		if (n == max)
-			return -1;
-		g[n].domain = (uint32_t)d;
-		g[n].seq = q;
-		n++;
-		p = end;
-		while (*p == ' ' || *p == '\n' || *p == '\t')
-			p++;
-		if (*p == ',')
-			p++;
-		else if (*p != '\0')
-			return -1;
-	}
-}
-
 int repl_gtid_covers(const char *applied, const char *received)
 {
-	struct gtid a[GTID_MAX_DOMAINS], r[GTID_MAX_DOMAINS];
-	if (!applied || !received)
+	struct gtid_list a, r;
+	if (gtid_parse(applied, &a, NULL, 0) || gtid_parse(received, &r, NULL, 0))
 		return -1;
-	int na = gtid_parse(applied, a, GTID_MAX_DOMAINS);
-	int nr = gtid_parse(received, r, GTID_MAX_DOMAINS);
-	if (na < 0 || nr < 0)
-		return -1;
-	for (int i = 0; i < nr; i++) {
-		bool ok = false;
-		for (int j = 0; j < na; j++)
-			if (a[j].domain == r[i].domain && a[j].seq >= r[i].seq)
-				ok = true;
-		if (!ok)
-			return 0;
-	}
-	return 1;
+	return gtid_covers(&a, &r) ? 1 : 0;
 }
 
 /* --- the verdict ---------------------------------------------------------- */
@@ -187,10 +137,23 @@ void repl_eval(const struct repl_input *in, struct repl_verdict *out)
 		snprintf(d, dl, "replica status without Slave_SQL_Running/Replica_SQL_Running column");
 		return;
 	}
-	unsigned sql_errno = errno_of(repl_field_get(in, "Last_SQL_Errno", &f));
+	const char *sql_errno_v = repl_field_get(in, "Last_SQL_Errno", &f);
+	unsigned sql_errno = errno_of(sql_errno_v);
 	const char *sql_error = repl_field_get(in, "Last_SQL_Error", &f);
 
-	/* Rows 3-4: the data is judged by the SQL thread first. */
+	/* Row 3: both threads stopped cleanly on a writable server is what a
+	 * promotion leaves behind (see repl_eval.h). This rule turns a failure
+	 * into ok, so it wants positive evidence: "Connecting" is a running IO
+	 * thread, so only "No" counts as stopped, and Last_SQL_Errno must read
+	 * "0" (absent or garbled is not "no error"). */
+	uint64_t e;
+	if (is_no(sql) && has_io && is_no(io) && parse_u64(sql_errno_v, &e) && e == 0 &&
+	    in->read_only_known && !in->read_only) {
+		set(out, CHECK_OK, REPL_PROMOTED);
+		snprintf(d, dl, "promoted: writable, replication stopped");
+		return;
+	}
+	/* Rows 4-5: the data is judged by the SQL thread first. */
 	if (!is_yes(sql)) {
 		set(out, CHECK_FAILED, REPL_SQL_STOPPED);
 		if (sql_errno)
@@ -211,7 +174,7 @@ void repl_eval(const struct repl_input *in, struct repl_verdict *out)
 	if (lag_known)
 		out->lag_ms = (int64_t)(secs > INT64_MAX / 1000 ? INT64_MAX / 1000 : secs) * 1000;
 
-	/* Rows 5-7: the IO thread cannot reach its source (e.g. the primary is
+	/* Rows 6-8: the IO thread cannot reach its source (e.g. the primary is
 	 * dead). Judge what was applied of what was received. */
 	if (!is_yes(io)) {
 		char note[120];
@@ -234,7 +197,7 @@ void repl_eval(const struct repl_input *in, struct repl_verdict *out)
 		return;
 	}
 
-	/* Rows 8-12: both threads running. */
+	/* Rows 9-13: both threads running. */
 	int64_t lag_ms;
 	const char *what;
 	if (in->heartbeat_lag_ms >= 0) {
