@@ -76,6 +76,8 @@ const char *vrrp_fsm_reason_name(enum vrrp_fsm_reason reason)
 	case VRRP_REASON_FATAL_CHECK: return "fatal-check";
 	case VRRP_REASON_FATAL_CHECK_CLEARED: return "fatal-check-cleared";
 	case VRRP_REASON_SHUTDOWN: return "shutdown";
+	case VRRP_REASON_CONTEST_LOST: return "contest-lost";
+	case VRRP_REASON_RESIGN: return "resign";
 	case VRRP_REASON_COUNT: break;
 	}
 	return "?";
@@ -93,6 +95,11 @@ const char *vrrp_fsm_event_name(enum vrrp_fsm_event_type type)
 	case VRRP_EV_LINK_UP: return "link-up";
 	case VRRP_EV_FAULT_SET: return "fault-set";
 	case VRRP_EV_FAULT_CLEAR: return "fault-clear";
+	case VRRP_EV_ELIGIBLE: return "eligible";
+	case VRRP_EV_WITNESS: return "witness";
+	case VRRP_EV_CONTEST: return "contest";
+	case VRRP_EV_STALLED: return "stalled";
+	case VRRP_EV_RESIGN: return "resign";
 	case VRRP_EV_COUNT: break;
 	}
 	return "?";
@@ -106,6 +113,10 @@ const char *vrrp_fsm_action_name(enum vrrp_fsm_action_type type)
 	case VRRP_ACT_REMOVE_VIPS: return "remove-vips";
 	case VRRP_ACT_ANNOUNCE: return "announce";
 	case VRRP_ACT_STATE_CHANGED: return "state-changed";
+	case VRRP_ACT_WITNESS_START: return "witness-start";
+	case VRRP_ACT_WITNESS_CANCEL: return "witness-cancel";
+	case VRRP_ACT_CONTEST_START: return "contest-start";
+	case VRRP_ACT_REOPEN: return "reopen";
 	case VRRP_ACT_COUNT: break;
 	}
 	return "?";
@@ -159,6 +170,9 @@ int vrrp_fsm_init(struct vrrp_fsm *fsm, const struct vrrp_fsm_config *cfg,
 	fsm->master_adver_ms = cfg->advert_interval_ms;
 	fsm->mdt_cause = VRRP_REASON_MASTER_DOWN_TIMER;
 	fsm->last_reason = VRRP_REASON_NONE;
+	/* With data safety a node is ineligible until its owner has looked
+	 * at the database: a node that just started must not promote. */
+	fsm->eligible = !cfg->eligibility;
 	return 0;
 }
 
@@ -249,6 +263,36 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
+/* DESIGN.md "Data safety", witness: only a takeover on silence (nobody
+ * said anything: no priority-0 advert, no lower priority heard) is
+ * corroborated; every other cause is a master that spoke. */
+static bool witness_applies(const struct vrrp_fsm *fsm)
+{
+	return fsm->cfg.witness_lead_ms > 0 &&
+	       fsm->mdt_cause == VRRP_REASON_MASTER_DOWN_TIMER;
+}
+
+/* Forget a probe; if one is running, tell the owner its answer is not
+ * wanted any more (an advert arrived, or we left BACKUP). */
+static void witness_reset(struct vrrp_fsm *fsm, struct vrrp_fsm_actions *out)
+{
+	if (fsm->witness == VRRP_WITNESS_PENDING)
+		push_simple(out, VRRP_ACT_WITNESS_CANCEL);
+	fsm->witness = VRRP_WITNESS_IDLE;
+}
+
+static void witness_start(struct vrrp_fsm *fsm, uint64_t now_ms,
+			  struct vrrp_fsm_actions *out)
+{
+	struct vrrp_fsm_action a = { .type = VRRP_ACT_WITNESS_START };
+
+	fsm->witness = VRRP_WITNESS_PENDING;
+	fsm->witness_started_ms = now_ms;
+	a.witness_seq = ++fsm->witness_seq;
+	fsm->counters.witness_probes++;
+	push(out, &a);
+}
+
 /* Keep lower-priority masters acceptable until @until_ms (never shortens). */
 static void hold_preempt_until(struct vrrp_fsm *fsm, uint64_t until_ms)
 {
@@ -298,23 +342,28 @@ static void set_state(struct vrrp_fsm *fsm, enum vrrp_state to,
 		return;
 
 	/*
-	 * PROMOTION GATE (future, DESIGN.md "Data safety"): a transition to
-	 * MASTER is the one to hold back (relay log not applied yet, not the
-	 * freshest server). The hook goes here, before any action is emitted:
-	 * if the gate says "not yet", stay in BACKUP with a short re-check
-	 * timer instead of promoting. Not implemented.
+	 * Data safety: the way into MASTER is held back in backup_expire()
+	 * (eligibility, witness), before set_state() is called; the promotion
+	 * gate itself (relay log applied, epoch written, read_only off) is
+	 * the owner's, after the VIP is up, so reads keep working meanwhile.
 	 */
 
 	/* Exit actions. */
+	if (from == VRRP_STATE_BACKUP)
+		witness_reset(fsm, out);
 	if (from == VRRP_STATE_MASTER) {
 		/* RFC 5798 6.4.3: on shutdown send an advert with priority 0
 		 * so the backups take over after Skew_Time; keepalived does the
-		 * same on entering FAULT. Pre-empted (-> BACKUP): no advert. */
-		if (to != VRRP_STATE_BACKUP)
+		 * same on entering FAULT. Pre-empted (-> BACKUP): no advert. A
+		 * quiet (frozen, undecided) master sends nothing at all. */
+		if (to != VRRP_STATE_BACKUP && !fsm->quiet)
 			push_advert(out, 0);
 		push_simple(out, VRRP_ACT_REMOVE_VIPS);
+		fsm->contest_pending = false;
+		fsm->quiet = false;
 	}
 	disarm(fsm);
+	fsm->takeover_blocked = false;
 
 	/* Entry actions. */
 	switch (to) {
@@ -365,7 +414,7 @@ static void initialize(struct vrrp_fsm *fsm, enum vrrp_fsm_reason owner_reason,
 	if (fsm->cfg.preempt_delay_ms)
 		hold_preempt_until(fsm, now_ms + fsm->cfg.preempt_delay_ms);
 
-	if (is_owner(fsm)) {
+	if (is_owner(fsm) && fsm->eligible) {
 		set_state(fsm, VRRP_STATE_MASTER, owner_reason, now_ms, out);
 		return;
 	}
@@ -411,7 +460,7 @@ static enum lower_verdict judge_lower(const struct vrrp_fsm *fsm,
 }
 
 static void backup_accept(struct vrrp_fsm *fsm, uint32_t interval_ms,
-			  uint64_t now_ms)
+			  uint64_t now_ms, struct vrrp_fsm_actions *out)
 {
 	/* RFC 5798 6.4.2: set Master_Adver_Interval to the advert's
 	 * interval, recompute Skew_Time and Master_Down_Interval, reset the
@@ -423,6 +472,8 @@ static void backup_accept(struct vrrp_fsm *fsm, uint32_t interval_ms,
 		fsm->counters.takeovers_cancelled++;
 	arm(fsm, now_ms + master_down_ms(fsm));
 	fsm->mdt_cause = VRRP_REASON_MASTER_DOWN_TIMER;
+	fsm->takeover_blocked = false;
+	witness_reset(fsm, out);  /* the master spoke: nothing to corroborate */
 }
 
 static void backup_arm_takeover(struct vrrp_fsm *fsm, uint64_t now_ms)
@@ -438,10 +489,12 @@ static void backup_arm_takeover(struct vrrp_fsm *fsm, uint64_t now_ms)
 }
 
 static void backup_rx(struct vrrp_fsm *fsm, const struct vrrp_fsm_advert *adv,
-		      uint64_t now_ms)
+		      uint64_t now_ms, struct vrrp_fsm_actions *out)
 {
 	enum lower_verdict verdict;
 
+	/* Any advert is a master speaking: a probe of the silence is moot. */
+	witness_reset(fsm, out);
 	if (adv->priority == 0) {
 		/* RFC 5798 6.4.2: the master is leaving: set the
 		 * Master_Down_Timer to Skew_Time (no later than it is already
@@ -455,7 +508,7 @@ static void backup_rx(struct vrrp_fsm *fsm, const struct vrrp_fsm_advert *adv,
 			  : judge_lower(fsm, adv->priority, now_ms);
 	switch (verdict) {
 	case LOWER_ACCEPT:
-		backup_accept(fsm, adv->interval_ms, now_ms);
+		backup_accept(fsm, adv->interval_ms, now_ms, out);
 		break;
 	case LOWER_DISCARD:
 		/* RFC 5798 6.4.2: discard; when the running timer runs out we
@@ -499,16 +552,68 @@ static void backup_priority_changed(struct vrrp_fsm *fsm, uint64_t now_ms)
 	fsm->counters.takeovers_cancelled++;
 }
 
+/*
+ * The Master_Down_Timer ran out (whatever armed it: silence, priority 0,
+ * preempt, health takeover). Plain VRRP becomes MASTER here; with data
+ * safety (DESIGN.md "Data safety") two things may hold it back first:
+ *   - eligibility: an ineligible node never enters MASTER, by any path;
+ *     it stays BACKUP, and takes over as soon as it is told it is
+ *     eligible if no master was heard meanwhile;
+ *   - the witness: a takeover on silence is corroborated by a probe of
+ *     the VIP started witness_lead_ms earlier; if the VIP is served by a
+ *     live writable server (a VRRP-only partition, a dead agent beside a
+ *     healthy database) we stay BACKUP and try again one
+ *     Master_Down_Interval later.
+ */
+static void backup_expire(struct vrrp_fsm *fsm, uint64_t now_ms,
+			  struct vrrp_fsm_actions *out)
+{
+	if (!fsm->eligible || now_ms < fsm->no_master_until_ms) {
+		witness_reset(fsm, out);
+		if (!fsm->takeover_blocked)
+			fsm->counters.ineligible_blocks++;
+		fsm->takeover_blocked = true;
+		/* Re-check no later than the end of a resign hold-down;
+		 * eligibility news arrives as an event. */
+		arm(fsm, now_ms < fsm->no_master_until_ms
+				 ? fsm->no_master_until_ms
+				 : now_ms + master_down_ms(fsm));
+		return;
+	}
+	if (witness_applies(fsm)) {
+		switch (fsm->witness) {
+		case VRRP_WITNESS_IDLE:
+			/* Woken late (or the lead exceeds the interval): probe
+			 * now, decide when it answers or is overdue. */
+			witness_start(fsm, now_ms, out);
+			arm(fsm, now_ms + 2u * fsm->cfg.witness_lead_ms);
+			return;
+		case VRRP_WITNESS_PENDING:
+			if (now_ms < fsm->witness_started_ms + 2u * fsm->cfg.witness_lead_ms) {
+				arm(fsm, fsm->witness_started_ms + 2u * fsm->cfg.witness_lead_ms);
+				return;
+			}
+			/* The owner promised an answer within the lead; none
+			 * came: do what plain VRRP does. */
+			fsm->counters.witness_overdue++;
+			witness_reset(fsm, out);
+			break;
+		case VRRP_WITNESS_SERVED:
+			fsm->witness = VRRP_WITNESS_IDLE;
+			fsm->counters.witness_vetoes++;
+			arm(fsm, now_ms + master_down_ms(fsm));
+			return;
+		case VRRP_WITNESS_NOT_SERVED:
+			fsm->witness = VRRP_WITNESS_IDLE;
+			break;
+		}
+	}
+	set_state(fsm, VRRP_STATE_MASTER, fsm->mdt_cause, now_ms, out);
+}
+
 /* ================================================================== */
 /* Master                                                               */
 /* ================================================================== */
-
-static void master_send_advert(struct vrrp_fsm *fsm, uint64_t now_ms,
-			       struct vrrp_fsm_actions *out)
-{
-	push_advert(out, fsm->priority);
-	arm(fsm, now_ms + fsm->cfg.advert_interval_ms);
-}
 
 static void record_master(struct vrrp_fsm *fsm, const struct vrrp_fsm_advert *adv,
 			  uint64_t now_ms)
@@ -520,6 +625,81 @@ static void record_master(struct vrrp_fsm *fsm, const struct vrrp_fsm_advert *ad
 	fsm->master.heard_ms = now_ms;
 }
 
+static void master_send_advert(struct vrrp_fsm *fsm, uint64_t now_ms,
+			       struct vrrp_fsm_actions *out)
+{
+	if (!fsm->quiet)
+		push_advert(out, fsm->priority);
+	arm(fsm, now_ms + fsm->cfg.advert_interval_ms);
+}
+
+/*
+ * DESIGN.md "Data safety", two masters meet: with contest on, a MASTER
+ * that hears another master (or finds it was frozen) neither yields nor
+ * announces by priority alone; the owner first makes its server
+ * read-only, then compares the two servers' epochs and answers with
+ * VRRP_EV_CONTEST. A later advert only updates who the other one is.
+ */
+static void contest_begin(struct vrrp_fsm *fsm, const struct vrrp_fsm_advert *peer,
+			  struct vrrp_fsm_actions *out)
+{
+	struct vrrp_fsm_action a = { .type = VRRP_ACT_CONTEST_START };
+	bool was = fsm->contest_pending;
+
+	if (peer)
+		fsm->contest_peer = *peer;
+	else if (!was)
+		memset(&fsm->contest_peer, 0, sizeof(fsm->contest_peer));
+	if (was)
+		return;
+	fsm->contest_pending = true;
+	fsm->counters.contests++;
+	a.peer = fsm->contest_peer;
+	push(out, &a);
+}
+
+/* The other master wins at equal epochs if it has the higher priority, or
+ * the same one and the greater address (RFC 9568 6.4.3's tie-break). */
+static bool contest_won(const struct vrrp_fsm *fsm, int epoch_cmp)
+{
+	const struct vrrp_fsm_advert *p = &fsm->contest_peer;
+
+	if (epoch_cmp != 0)
+		return epoch_cmp > 0;
+	if (p->priority == 0)
+		return true;  /* nobody contested: we were only frozen */
+	if (p->priority != fsm->priority)
+		return fsm->priority > p->priority;
+	return addr_cmp(&fsm->self, &p->src) > 0;
+}
+
+static void on_contest(struct vrrp_fsm *fsm, int epoch_cmp, uint64_t now_ms,
+		       struct vrrp_fsm_actions *out)
+{
+	struct vrrp_fsm_advert peer = fsm->contest_peer;
+
+	if (fsm->state != VRRP_STATE_MASTER || !fsm->contest_pending)
+		return;
+	fsm->contest_pending = false;
+	fsm->quiet = false;
+	if (contest_won(fsm, epoch_cmp)) {
+		/* Tell the other side now, make switches relearn our MAC. */
+		master_send_advert(fsm, now_ms, out);
+		push_simple(out, VRRP_ACT_ANNOUNCE);
+		push_simple(out, VRRP_ACT_REOPEN);
+		return;
+	}
+	fsm->counters.contests_lost++;
+	learn_interval(fsm, peer.interval_ms);
+	set_state(fsm, VRRP_STATE_BACKUP, VRRP_REASON_CONTEST_LOST, now_ms, out);
+	if (peer.priority)
+		record_master(fsm, &peer, now_ms);
+	/* Stay out until the owner finds us eligible again (a lost contest
+	 * means the other server has data we lack). */
+	if (fsm->cfg.eligibility)
+		fsm->eligible = false;
+}
+
 static void master_rx(struct vrrp_fsm *fsm, const struct vrrp_fsm_advert *adv,
 		      uint64_t now_ms, struct vrrp_fsm_actions *out)
 {
@@ -528,6 +708,15 @@ static void master_rx(struct vrrp_fsm *fsm, const struct vrrp_fsm_advert *adv,
 	if (adv->priority == 0) {
 		/* RFC 5798 6.4.3: send an advert at once, reset Adver_Timer. */
 		master_send_advert(fsm, now_ms, out);
+		return;
+	}
+	if (fsm->cfg.contest) {
+		/* Another master: decided by the owner's contest, never by
+		 * priority alone; meanwhile no ARP, and adverts only to a
+		 * lower one (as below), so that it hears us. */
+		contest_begin(fsm, adv, out);
+		if (adv->priority < fsm->priority)
+			master_send_advert(fsm, now_ms, out);
 		return;
 	}
 	if (adv->priority > fsm->priority)
@@ -590,6 +779,16 @@ static void on_startup(struct vrrp_fsm *fsm, uint64_t now_ms,
 static void on_timer(struct vrrp_fsm *fsm, uint64_t now_ms,
 		     struct vrrp_fsm_actions *out)
 {
+	/* The witness probe starts witness_lead_ms before the timer runs
+	 * out, so its verdict is ready when it does. */
+	if (fsm->state == VRRP_STATE_BACKUP && fsm->timer_armed &&
+	    witness_applies(fsm) && fsm->witness == VRRP_WITNESS_IDLE &&
+	    fsm->eligible && now_ms >= fsm->no_master_until_ms &&
+	    now_ms + fsm->cfg.witness_lead_ms >= fsm->deadline_ms &&
+	    now_ms < fsm->deadline_ms) {
+		witness_start(fsm, now_ms, out);
+		return;
+	}
 	/* An early or stale wakeup changes nothing. */
 	if (!fsm->timer_armed || now_ms < fsm->deadline_ms)
 		return;
@@ -602,8 +801,9 @@ static void on_timer(struct vrrp_fsm *fsm, uint64_t now_ms,
 		break;
 	case VRRP_STATE_BACKUP:
 		/* RFC 5798 6.4.2: Master_Down_Timer fires: become MASTER as
-		 * in 6.4.1 (set_state() sends, adds, announces, arms). */
-		set_state(fsm, VRRP_STATE_MASTER, fsm->mdt_cause, now_ms, out);
+		 * in 6.4.1 (set_state() sends, adds, announces, arms), unless
+		 * data safety holds it back (backup_expire). */
+		backup_expire(fsm, now_ms, out);
 		break;
 	case VRRP_STATE_INIT:
 	case VRRP_STATE_FAULT:
@@ -627,7 +827,7 @@ static void on_advert(struct vrrp_fsm *fsm, const struct vrrp_fsm_advert *adv,
 		break;
 	case VRRP_STATE_BACKUP:
 		record_master(fsm, adv, now_ms);
-		backup_rx(fsm, adv, now_ms);
+		backup_rx(fsm, adv, now_ms, out);
 		break;
 	case VRRP_STATE_INIT:
 	case VRRP_STATE_FAULT:
@@ -691,6 +891,55 @@ static void on_fault_clear(struct vrrp_fsm *fsm, unsigned flag,
 		initialize(fsm, reason, reason, now_ms, out);
 }
 
+static void on_eligible(struct vrrp_fsm *fsm, bool eligible, uint64_t now_ms)
+{
+	if (!fsm->cfg.eligibility)
+		return;
+	fsm->eligible = eligible;
+	/* A takeover held back only for this: go now, unless a master
+	 * spoke meanwhile (which cleared takeover_blocked). */
+	if (eligible && fsm->state == VRRP_STATE_BACKUP && fsm->takeover_blocked &&
+	    now_ms >= fsm->no_master_until_ms)
+		arm(fsm, now_ms);
+}
+
+static void on_witness(struct vrrp_fsm *fsm, const struct vrrp_fsm_witness *w,
+		       uint64_t now_ms, struct vrrp_fsm_actions *out)
+{
+	if (fsm->state != VRRP_STATE_BACKUP || fsm->witness != VRRP_WITNESS_PENDING ||
+	    w->seq != fsm->witness_seq)
+		return;  /* an answer nobody waits for any more */
+	fsm->witness = w->served ? VRRP_WITNESS_SERVED : VRRP_WITNESS_NOT_SERVED;
+	if (fsm->timer_armed && now_ms >= fsm->deadline_ms)
+		backup_expire(fsm, now_ms, out);
+}
+
+static void on_stalled(struct vrrp_fsm *fsm, struct vrrp_fsm_actions *out)
+{
+	/* DESIGN.md "Data safety": a master whose loop was frozen longer
+	 * than a Master_Down_Interval was given up for dead; a peer may hold
+	 * the VIP. It sends nothing until the owner has made its server
+	 * read-only and decided the contest. */
+	if (fsm->state != VRRP_STATE_MASTER || !fsm->cfg.contest)
+		return;
+	fsm->quiet = true;
+	contest_begin(fsm, NULL, out);
+}
+
+static void on_resign(struct vrrp_fsm *fsm, uint64_t now_ms,
+		      struct vrrp_fsm_actions *out)
+{
+	if (fsm->state != VRRP_STATE_MASTER)
+		return;
+	/* RFC 5798 6.4.3's priority 0, without shutting down: the best
+	 * backup takes over after its Skew_Time; we stay BACKUP for one
+	 * Master_Down_Interval so that we do not take it straight back. */
+	if (!fsm->quiet)
+		push_advert(out, 0);
+	set_state(fsm, VRRP_STATE_BACKUP, VRRP_REASON_RESIGN, now_ms, out);
+	fsm->no_master_until_ms = now_ms + master_down_ms(fsm);
+}
+
 void vrrp_fsm_step(struct vrrp_fsm *fsm, const struct vrrp_fsm_event *ev,
 		   uint64_t now_ms, struct vrrp_fsm_actions *out)
 {
@@ -732,6 +981,21 @@ void vrrp_fsm_step(struct vrrp_fsm *fsm, const struct vrrp_fsm_event *ev,
 	case VRRP_EV_FAULT_CLEAR:
 		on_fault_clear(fsm, VRRP_FAULT_CHECK,
 			       VRRP_REASON_FATAL_CHECK_CLEARED, now_ms, out);
+		break;
+	case VRRP_EV_ELIGIBLE:
+		on_eligible(fsm, ev->flag, now_ms);
+		break;
+	case VRRP_EV_WITNESS:
+		on_witness(fsm, &ev->witness, now_ms, out);
+		break;
+	case VRRP_EV_CONTEST:
+		on_contest(fsm, ev->contest.epoch_cmp, now_ms, out);
+		break;
+	case VRRP_EV_STALLED:
+		on_stalled(fsm, out);
+		break;
+	case VRRP_EV_RESIGN:
+		on_resign(fsm, now_ms, out);
 		break;
 	case VRRP_EV_COUNT:
 		break;
@@ -775,10 +1039,39 @@ uint32_t vrrp_fsm_master_down_interval_ms(const struct vrrp_fsm *fsm)
 
 uint64_t vrrp_fsm_next_wakeup(const struct vrrp_fsm *fsm)
 {
+	uint64_t at;
+
 	if (!fsm->timer_armed)
 		return 0;
+	at = fsm->deadline_ms;
+	/* The witness probe's start, witness_lead_ms before the deadline. */
+	if (fsm->state == VRRP_STATE_BACKUP && witness_applies(fsm) &&
+	    fsm->witness == VRRP_WITNESS_IDLE && fsm->eligible &&
+	    at > fsm->cfg.witness_lead_ms &&
+	    at - fsm->cfg.witness_lead_ms >= fsm->no_master_until_ms)
+		at -= fsm->cfg.witness_lead_ms;
 	/* 0 means "none" to the caller: a deadline at time 0 becomes 1. */
-	return fsm->deadline_ms ? fsm->deadline_ms : 1;
+	return at ? at : 1;
+}
+
+bool vrrp_fsm_eligible(const struct vrrp_fsm *fsm)
+{
+	return fsm->eligible;
+}
+
+bool vrrp_fsm_contest_pending(const struct vrrp_fsm *fsm)
+{
+	return fsm->contest_pending;
+}
+
+bool vrrp_fsm_quiet(const struct vrrp_fsm *fsm)
+{
+	return fsm->quiet;
+}
+
+enum vrrp_fsm_witness_state vrrp_fsm_witness_state(const struct vrrp_fsm *fsm)
+{
+	return fsm->witness;
 }
 
 const struct vrrp_fsm_peer *vrrp_fsm_master(const struct vrrp_fsm *fsm)

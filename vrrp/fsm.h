@@ -55,6 +55,8 @@ enum vrrp_fsm_reason {
 	VRRP_REASON_FATAL_CHECK,
 	VRRP_REASON_FATAL_CHECK_CLEARED,
 	VRRP_REASON_SHUTDOWN,
+	VRRP_REASON_CONTEST_LOST,        /* two masters met and the owner's verdict went to the other */
+	VRRP_REASON_RESIGN,              /* the owner asked us to hand over (priority 0 sent) */
 	VRRP_REASON_COUNT
 };
 
@@ -83,6 +85,11 @@ struct vrrp_fsm_config {
 	uint32_t preempt_delay_ms;    /* no preemption this long after startup / leaving FAULT */
 	bool health_takeover;         /* vigil's documented deviation from RFC 5798 6.4.2 */
 	uint8_t resign_below;         /* with preempt off: take over from a master below this; 0 = off */
+	/* Data safety (DESIGN.md "Data safety"); all off = plain VRRP. */
+	bool eligibility;             /* MASTER only while the owner says eligible (VRRP_EV_ELIGIBLE) */
+	uint32_t witness_lead_ms;     /* >0: corroborate a takeover on silence; the probe starts
+				       * this long before the Master_Down_Timer expires */
+	bool contest;                 /* two masters meet: ask the owner before yielding or announcing */
 };
 
 /**
@@ -105,6 +112,11 @@ enum vrrp_fsm_event_type {
 	VRRP_EV_LINK_UP,      /* fault flag "link" cleared */
 	VRRP_EV_FAULT_SET,    /* fault flag "fatal check" set */
 	VRRP_EV_FAULT_CLEAR,  /* fault flag "fatal check" cleared */
+	VRRP_EV_ELIGIBLE,     /* the owner's verdict on eligibility changed: ev.flag */
+	VRRP_EV_WITNESS,      /* a witness probe finished: ev.witness */
+	VRRP_EV_CONTEST,      /* the owner's verdict on a contest: ev.contest */
+	VRRP_EV_STALLED,      /* our event loop was frozen longer than it may be */
+	VRRP_EV_RESIGN,       /* hand over: priority 0, BACKUP for one Master_Down_Interval */
 	VRRP_EV_COUNT
 };
 
@@ -118,11 +130,25 @@ struct vrrp_fsm_advert {
 	struct vrrp_fsm_addr src; /* the sender's primary address (IP source) */
 };
 
+/* The answer of a witness probe (VRRP_ACT_WITNESS_START). */
+struct vrrp_fsm_witness {
+	uint32_t seq;             /* the probe's number, from the action */
+	bool served;              /* the VIP is served by a live, writable server */
+};
+
+/* The owner's comparison of the two masters' data (VRRP_ACT_CONTEST_START). */
+struct vrrp_fsm_contest {
+	int epoch_cmp;            /* >0: ours is newer; <0: the other's; 0: equal or unknown */
+};
+
 struct vrrp_fsm_event {
 	enum vrrp_fsm_event_type type;
 	union {
-		struct vrrp_fsm_advert advert; /* VRRP_EV_ADVERT */
-		uint8_t priority;              /* VRRP_EV_PRIORITY: 1..254 (clamped) */
+		struct vrrp_fsm_advert advert;   /* VRRP_EV_ADVERT */
+		uint8_t priority;                /* VRRP_EV_PRIORITY: 1..254 (clamped) */
+		bool flag;                       /* VRRP_EV_ELIGIBLE */
+		struct vrrp_fsm_witness witness; /* VRRP_EV_WITNESS */
+		struct vrrp_fsm_contest contest; /* VRRP_EV_CONTEST */
 	};
 };
 
@@ -136,6 +162,12 @@ enum vrrp_fsm_action_type {
 	VRRP_ACT_REMOVE_VIPS,    /* remove the virtual addresses */
 	VRRP_ACT_ANNOUNCE,       /* gratuitous ARP / unsolicited NA burst for the VIPs */
 	VRRP_ACT_STATE_CHANGED,  /* .change: run notify, log; always last in a step */
+	VRRP_ACT_WITNESS_START,  /* probe the VIP (.witness_seq); answer with VRRP_EV_WITNESS */
+	VRRP_ACT_WITNESS_CANCEL, /* the probe's answer is no longer wanted */
+	VRRP_ACT_CONTEST_START,  /* another master (.peer; priority 0 = none heard, after a
+				  * stall): make the server read-only, compare, answer
+				  * with VRRP_EV_CONTEST */
+	VRRP_ACT_REOPEN,         /* contest won: the server may be made writable again */
 	VRRP_ACT_COUNT
 };
 
@@ -146,6 +178,8 @@ struct vrrp_fsm_action {
 	enum vrrp_fsm_action_type type;
 	union {
 		uint8_t advert_priority; /* SEND_ADVERT: 0 on shutdown / fault */
+		uint32_t witness_seq;    /* WITNESS_START */
+		struct vrrp_fsm_advert peer; /* CONTEST_START */
 		struct {
 			enum vrrp_state from;
 			enum vrrp_state to;
@@ -191,6 +225,20 @@ struct vrrp_fsm_counters {
 	uint64_t own_adverts_ignored;                   /* adverts from our own address */
 	uint64_t takeovers_armed;                       /* health takeover timers set */
 	uint64_t takeovers_cancelled;                   /* ... then called off (good advert, or we degraded) */
+	uint64_t ineligible_blocks;                     /* a takeover held back: not eligible / resigned */
+	uint64_t witness_probes;                        /* witness probes started */
+	uint64_t witness_vetoes;                        /* takeovers on silence called off: VIP served */
+	uint64_t witness_overdue;                       /* probes that never answered (took over) */
+	uint64_t contests;                              /* two masters met (or we were frozen) */
+	uint64_t contests_lost;
+};
+
+/* Where a witness probe stands (BACKUP only). */
+enum vrrp_fsm_witness_state {
+	VRRP_WITNESS_IDLE,
+	VRRP_WITNESS_PENDING,      /* started, no answer yet */
+	VRRP_WITNESS_SERVED,       /* answered: the VIP is served elsewhere */
+	VRRP_WITNESS_NOT_SERVED,   /* answered: nobody serves it */
 };
 
 /* Private: read through the getters. Embed it; no allocation needed. */
@@ -209,6 +257,16 @@ struct vrrp_fsm {
 	uint64_t last_change_ms;
 	struct vrrp_fsm_peer master;
 	struct vrrp_fsm_counters counters;
+	/* Data safety */
+	bool eligible;                     /* the owner's last verdict (true without cfg.eligibility) */
+	bool takeover_blocked;             /* a takeover was held back; retry when eligible */
+	uint64_t no_master_until_ms;       /* after a resign or a lost contest */
+	enum vrrp_fsm_witness_state witness;
+	uint32_t witness_seq;
+	uint64_t witness_started_ms;
+	bool contest_pending;              /* MASTER: waiting for the owner's verdict */
+	bool quiet;                        /* MASTER after a stall: send nothing until decided */
+	struct vrrp_fsm_advert contest_peer;
 };
 
 /**
@@ -264,6 +322,14 @@ const struct vrrp_fsm_counters *vrrp_fsm_counters(const struct vrrp_fsm *fsm);
 enum vrrp_fsm_reason vrrp_fsm_last_reason(const struct vrrp_fsm *fsm);
 /** Monotonic ms of the last transition (0 before the first). */
 uint64_t vrrp_fsm_last_change_ms(const struct vrrp_fsm *fsm);
+/** The owner's last eligibility verdict (always true without cfg.eligibility). */
+bool vrrp_fsm_eligible(const struct vrrp_fsm *fsm);
+/** True while a MASTER waits for a contest verdict. */
+bool vrrp_fsm_contest_pending(const struct vrrp_fsm *fsm);
+/** True while a MASTER sends nothing (frozen, not yet decided): no adverts, no ARP. */
+bool vrrp_fsm_quiet(const struct vrrp_fsm *fsm);
+/** Where the witness probe stands. */
+enum vrrp_fsm_witness_state vrrp_fsm_witness_state(const struct vrrp_fsm *fsm);
 
 /* ---- RFC timer formulas (pure; also for `vigild -t` failover tables) ---- */
 

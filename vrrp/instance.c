@@ -58,6 +58,9 @@ struct vrrp_instance {
 
 	ev_io rx;
 	ev_timer fsm_timer;             /* the one wakeup the FSM asked for */
+	bool stepping;                  /* inside step(): see there */
+	size_t n_deferred;
+	struct vrrp_fsm_event deferred[8];
 	ev_timer garp_timer;            /* rounds of a burst, then the second burst */
 	unsigned garp_rounds_left;
 	bool garp_second_pending;
@@ -167,7 +170,9 @@ static void send_advert(struct vrrp_instance *inst, uint8_t priority)
 /* One ARP announcement for each VIP. */
 static void garp_round(struct vrrp_instance *inst)
 {
-	if (inst->garp_fd < 0)
+	/* DESIGN.md "Data safety": two masters met, or we were frozen: no
+	 * gratuitous ARP until the contest is decided. */
+	if (inst->garp_fd < 0 || vrrp_fsm_contest_pending(&inst->fsm))
 		return;
 	for (size_t i = 0; i < inst->conf.n_vips; i++) {
 		int rc = vrrp_garp_send(inst->garp_fd, inst->ifindex, inst->mac, inst->vips[i]);
@@ -280,12 +285,34 @@ static void execute(struct vrrp_instance *inst, const struct vrrp_fsm_action *ac
 		inst->ops.state_changed(inst->ctx, &chg);
 		break;
 	}
+	case VRRP_ACT_WITNESS_START:
+		if (inst->ops.witness_start)
+			inst->ops.witness_start(inst->ctx, act->witness_seq);
+		break;
+	case VRRP_ACT_WITNESS_CANCEL:
+		if (inst->ops.witness_cancel)
+			inst->ops.witness_cancel(inst->ctx);
+		break;
+	case VRRP_ACT_CONTEST_START:
+		garp_stop(inst); /* no ARP until the contest is decided */
+		if (inst->ops.contest_start)
+			inst->ops.contest_start(inst->ctx, &act->peer);
+		break;
+	case VRRP_ACT_REOPEN:
+		if (inst->ops.reopen)
+			inst->ops.reopen(inst->ctx);
+		if (inst->conf.garp_refresh_ms > 0) {
+			double every = inst->conf.garp_refresh_ms / 1000.0;
+			ev_timer_set(&inst->refresh_timer, every, every);
+			ev_timer_start(inst->loop, &inst->refresh_timer);
+		}
+		break;
 	case VRRP_ACT_COUNT:
 		break;
 	}
 }
 
-static void step(struct vrrp_instance *inst, const struct vrrp_fsm_event *ev)
+static void step_one(struct vrrp_instance *inst, const struct vrrp_fsm_event *ev)
 {
 	struct vrrp_fsm_actions acts;
 	uint64_t now = now_ms();
@@ -307,6 +334,28 @@ static void step(struct vrrp_instance *inst, const struct vrrp_fsm_event *ev)
 		ev_timer_set(&inst->fsm_timer, (double)delay / 1000.0, 0.);
 		ev_timer_start(inst->loop, &inst->fsm_timer);
 	}
+}
+
+/*
+ * Feed one event. An owner's callback may answer at once (a witness probe
+ * that cannot start, a contest with nobody to ask) and so call back into
+ * the instance while its actions are being carried out: such events wait
+ * in a small queue and are stepped after the current one, so every step
+ * sees the machine as the previous one left it.
+ */
+static void step(struct vrrp_instance *inst, const struct vrrp_fsm_event *ev)
+{
+	if (inst->stepping) {
+		if (inst->n_deferred < sizeof(inst->deferred) / sizeof(inst->deferred[0]))
+			inst->deferred[inst->n_deferred++] = *ev;
+		return;
+	}
+	inst->stepping = true;
+	step_one(inst, ev);
+	for (size_t i = 0; i < inst->n_deferred; i++)
+		step_one(inst, &inst->deferred[i]);
+	inst->n_deferred = 0;
+	inst->stepping = false;
 }
 
 static void step_type(struct vrrp_instance *inst, enum vrrp_fsm_event_type type)
@@ -593,6 +642,36 @@ void vrrp_instance_set_priority(struct vrrp_instance *inst, uint8_t priority)
 void vrrp_instance_set_check_fault(struct vrrp_instance *inst, bool fault)
 {
 	step_type(inst, fault ? VRRP_EV_FAULT_SET : VRRP_EV_FAULT_CLEAR);
+}
+
+void vrrp_instance_set_eligible(struct vrrp_instance *inst, bool eligible)
+{
+	struct vrrp_fsm_event ev = { .type = VRRP_EV_ELIGIBLE, .flag = eligible };
+	step(inst, &ev);
+}
+
+void vrrp_instance_witness_result(struct vrrp_instance *inst, uint32_t seq, bool served)
+{
+	struct vrrp_fsm_event ev = { .type = VRRP_EV_WITNESS,
+				     .witness = { .seq = seq, .served = served } };
+	step(inst, &ev);
+}
+
+void vrrp_instance_contest_result(struct vrrp_instance *inst, int epoch_cmp)
+{
+	struct vrrp_fsm_event ev = { .type = VRRP_EV_CONTEST,
+				     .contest = { .epoch_cmp = epoch_cmp } };
+	step(inst, &ev);
+}
+
+void vrrp_instance_stalled(struct vrrp_instance *inst)
+{
+	step_type(inst, VRRP_EV_STALLED);
+}
+
+void vrrp_instance_resign(struct vrrp_instance *inst)
+{
+	step_type(inst, VRRP_EV_RESIGN);
 }
 
 const struct vrrp_fsm *vrrp_instance_fsm(const struct vrrp_instance *inst)

@@ -76,6 +76,19 @@ struct vrrp_instance_ops {
 	void (*state_changed)(void *ctx, const struct vrrp_instance_change *chg);
 	/* Something to log; rate-limited here for per-packet notes. */
 	void (*note)(void *ctx, enum vrrp_instance_note note, const char *detail);
+
+	/* Data safety (optional: NULL when the config does not use them). */
+	/* Probe whether the VIP is served; answer with
+	 * vrrp_instance_witness_result(seq, served). */
+	void (*witness_start)(void *ctx, uint32_t seq);
+	/* The probe's answer is no longer wanted. */
+	void (*witness_cancel)(void *ctx);
+	/* Another master (peer->priority 0: none heard, we were frozen):
+	 * make the server read-only, compare epochs, answer with
+	 * vrrp_instance_contest_result(). */
+	void (*contest_start)(void *ctx, const struct vrrp_fsm_advert *peer);
+	/* The contest was won: the server may be made writable again. */
+	void (*reopen)(void *ctx);
 };
 
 /* Counters, always on, for status and tests. */
@@ -130,6 +143,24 @@ void vrrp_instance_set_priority(struct vrrp_instance *inst, uint8_t priority);
 
 /* A fatal check failed (true) or recovered (false). */
 void vrrp_instance_set_check_fault(struct vrrp_instance *inst, bool fault);
+
+/* Data safety: the owner's verdict on whether this node may become MASTER. */
+void vrrp_instance_set_eligible(struct vrrp_instance *inst, bool eligible);
+
+/* Data safety: the answer to ops.witness_start(seq). */
+void vrrp_instance_witness_result(struct vrrp_instance *inst, uint32_t seq, bool served);
+
+/* Data safety: the answer to ops.contest_start(): >0 our epoch is newer,
+ * <0 the other's, 0 equal or unknown (priority decides). */
+void vrrp_instance_contest_result(struct vrrp_instance *inst, int epoch_cmp);
+
+/* Our event loop was frozen for gap_ms (the owner measured it): a MASTER
+ * sends nothing until its contest is decided. */
+void vrrp_instance_stalled(struct vrrp_instance *inst);
+
+/* Hand the VIP to the best backup: priority 0, BACKUP for one
+ * Master_Down_Interval. */
+void vrrp_instance_resign(struct vrrp_instance *inst);
 
 /* The state machine, read-only (state, priorities, timers, master, counters). */
 const struct vrrp_fsm *vrrp_instance_fsm(const struct vrrp_instance *inst);

@@ -999,8 +999,12 @@ static void net_exec(struct net *net, int i, const struct vrrp_fsm_actions *out)
 			if (a->change.to == VRRP_STATE_MASTER)
 				net->master_since[i] = net->now;
 			break;
+		case VRRP_ACT_WITNESS_START:
+		case VRRP_ACT_WITNESS_CANCEL:
+		case VRRP_ACT_CONTEST_START:
+		case VRRP_ACT_REOPEN:
 		case VRRP_ACT_COUNT:
-			fail();
+			fail();  /* data safety is off in these scenarios */
 		}
 	}
 	net->wakeup[i] = out->wakeup_ms;
