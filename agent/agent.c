@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "dbrole.h"
 #include "health.h"
 #include "instance.h"
 #include "linkmon.h"
@@ -34,6 +36,10 @@ struct agent_instance {
 	bool link_known;
 	enum vrrp_state state;          /* as last reported by the instance */
 	bool drained;
+	/* Data safety (NULL without manage_read_only and witness). */
+	struct dbrole *role;
+	bool vip_release_pending;       /* VIPs go once the server is read-only */
+	bool role_released;             /* stopping: demotion done, VIPs may go at once */
 };
 
 struct agent {
@@ -45,8 +51,12 @@ struct agent {
 	struct agent_instance *insts;
 	size_t n_insts;
 	ev_timer link_wait;
+	ev_check stall_watch;           /* the loop ran again: was it frozen? */
+	ev_prepare stall_mark;
+	uint64_t loop_last_ms;
 	bool stopping;
 	bool stopped;
+	bool failed;                    /* stopping because the setup is unsound */
 };
 
 static const char *errstr(int neg_errno)
@@ -81,15 +91,28 @@ static int add_vips(void *ctx)
 	return first_err;
 }
 
-static int remove_vips(void *ctx)
+static int release_vips(struct agent_instance *ai)
 {
-	struct agent_instance *ai = ctx;
 	char err[256] = "";
 	int rc = vip_release_all(ai->vips, err, sizeof(err));
 	if (rc < 0)
 		log_err(ai->agent->log, "instance %s: cannot remove VIPs from %s: %s", ai->ci->name,
 			ai->ci->interface, why(err, rc));
 	return rc;
+}
+
+/* DESIGN.md "Data safety", demotion order: with manage_read_only the VIP
+ * goes only after the server is read-only and its ordinary sessions are
+ * killed (dbrole_ops.demoted), so no client keeps writing to a server that
+ * is no longer master. */
+static int remove_vips(void *ctx)
+{
+	struct agent_instance *ai = ctx;
+	if (ai->role && ai->ci->manage_read_only && !ai->role_released) {
+		ai->vip_release_pending = true;
+		return 0;
+	}
+	return release_vips(ai);
 }
 
 /* A VIP left on the interface by a vigild that crashed must not stay on a
@@ -151,6 +174,8 @@ static void state_changed(void *ctx, const struct vrrp_instance_change *chg)
 		 vrrp_state_name(chg->from), vrrp_state_name(chg->to),
 		 vrrp_fsm_reason_name(chg->reason), chg->priority, master);
 	ai->state = chg->to;
+	if (ai->role)
+		dbrole_vrrp_state(ai->role, chg->to);
 
 	struct notify_change nc = {
 		.state = notify_state_of(chg->to, ag->stopping),
@@ -158,7 +183,17 @@ static void state_changed(void *ctx, const struct vrrp_instance_change *chg)
 		.priority = chg->priority,
 		.vips = (const char *const *)ai->vip_text,
 		.n_vips = ai->ci->n_vips,
+		.reason = vrrp_fsm_reason_name(chg->reason),
 	};
+	char eligible[300], epoch[24];
+	if (ai->role && ai->ci->manage_read_only) {
+		snprintf(eligible, sizeof(eligible), "%s: %s", dbrole_is_eligible(ai->role) ? "yes" : "no",
+			 dbrole_eligibility_reason(ai->role));
+		snprintf(epoch, sizeof(epoch), "%llu", (unsigned long long)dbrole_epoch(ai->role));
+		nc.db_role = dbrole_mode_name(dbrole_mode(ai->role));
+		nc.db_eligible = eligible;
+		nc.db_epoch = epoch;
+	}
 	if (nc.state == NOTIFY_STATE_INIT)
 		return; /* back to INIT without a stop: nothing to report */
 	int rc = notify_state_change(ai->notify, &nc);
@@ -206,6 +241,236 @@ static void notify_done(const struct notify_report *rep, void *ctx)
 	}
 }
 
+/* ---- data safety: the instance and its database role ------------------- */
+
+static void role_eligible(void *ctx, bool eligible)
+{
+	struct agent_instance *ai = ctx;
+	vrrp_instance_set_eligible(ai->vrrp, eligible);
+}
+
+static void role_witness_result(void *ctx, uint32_t seq, bool served)
+{
+	struct agent_instance *ai = ctx;
+	vrrp_instance_witness_result(ai->vrrp, seq, served);
+}
+
+static void role_contest_result(void *ctx, int epoch_cmp)
+{
+	struct agent_instance *ai = ctx;
+	vrrp_instance_contest_result(ai->vrrp, epoch_cmp);
+}
+
+static void role_demoted(void *ctx)
+{
+	struct agent_instance *ai = ctx;
+	if (!ai->vip_release_pending || ai->state == VRRP_STATE_MASTER)
+		return;
+	ai->vip_release_pending = false;
+	if (release_vips(ai) == 0)
+		log_info(ai->agent->log, "instance %s: demote: VIPs released", ai->ci->name);
+}
+
+static void role_resign(void *ctx)
+{
+	struct agent_instance *ai = ctx;
+	vrrp_instance_resign(ai->vrrp);
+}
+
+static void role_refuse(void *ctx, const char *why)
+{
+	struct agent_instance *ai = ctx;
+	log_err(ai->agent->log, "instance %s: stopping: manage_read_only cannot work on this server: %s",
+		ai->ci->name, why);
+	ai->agent->failed = true;
+	agent_stop(ai->agent);
+}
+
+/* Another node is master now: an advert heard within one
+ * Master_Down_Interval while we are not master. */
+static bool role_master_heard(void *ctx, struct in_addr *addr)
+{
+	struct agent_instance *ai = ctx;
+	const struct vrrp_fsm *fsm = vrrp_instance_fsm(ai->vrrp);
+	const struct vrrp_fsm_peer *m = vrrp_fsm_master(fsm);
+	if (vrrp_fsm_state(fsm) == VRRP_STATE_MASTER || !m->known || m->priority == 0 ||
+	    m->addr.len != 4)
+		return false;
+	uint64_t now = (uint64_t)(ev_now(ai->agent->loop) * 1000.0);
+	if (m->heard_ms + vrrp_fsm_master_down_interval_ms(fsm) < now)
+		return false;
+	memcpy(&addr->s_addr, m->addr.bytes, 4);
+	return true;
+}
+
+static void inst_witness_start(void *ctx, uint32_t seq)
+{
+	struct agent_instance *ai = ctx;
+	dbrole_witness(ai->role, seq);
+}
+
+static void inst_witness_cancel(void *ctx)
+{
+	struct agent_instance *ai = ctx;
+	dbrole_witness_cancel(ai->role);
+}
+
+static void inst_contest_start(void *ctx, const struct vrrp_fsm_advert *peer)
+{
+	struct agent_instance *ai = ctx;
+	dbrole_contest(ai->role, peer);
+}
+
+static void inst_reopen(void *ctx)
+{
+	struct agent_instance *ai = ctx;
+	dbrole_reopen(ai->role);
+}
+
+/* The crit_lag eligibility uses: the first tracked mysql_replication
+ * check's, else the documented default. */
+static uint32_t eligibility_crit_lag(const struct vigil_config *cfg, const struct config_instance *ci)
+{
+	for (size_t j = 0; j < ci->n_track; j++) {
+		const struct config_check *cc = &cfg->checks[ci->track_index[j]];
+		if (cc->type == CONFIG_CHECK_MYSQL_REPLICATION)
+			return cc->crit_lag_ms;
+	}
+	return 30000;
+}
+
+static int build_role(struct agent *ag, struct agent_instance *ai, char *err, size_t errlen)
+{
+	const struct config_instance *ci = ai->ci;
+	if (!ci->manage_read_only && !ci->witness)
+		return 0;
+	if (ci->role_check_index < 0) {
+		snprintf(err, errlen, "instance %s: data safety needs a role check", ci->name);
+		return -EINVAL;
+	}
+	const struct config_check *rc = &ag->cfg->checks[ci->role_check_index];
+	struct dbrole_peer_conf peers[CONFIG_PEER_MAX];
+	size_t n = 0;
+	for (size_t i = 0; i < ci->n_db_peers && n < CONFIG_PEER_MAX; i++)
+		peers[n++] = (struct dbrole_peer_conf){ .addr = ci->db_peers[i].addr,
+							.port = ci->db_peers[i].port };
+	struct dbrole_conf conf = {
+		.instance = ci->name,
+		.router_id = ag->cfg->global.router_id,
+		.manage_read_only = ci->manage_read_only,
+		.local = {
+			.host = rc->host,
+			.port = rc->port,
+			.socket = rc->socket,
+			.defaults_file = ag->cfg->global.mysql_defaults_file,
+		},
+		.peers = peers,
+		.n_peers = n,
+		.peer_port = rc->port ? rc->port : CONFIG_MYSQL_PORT,
+		.poll_interval_ms = rc->interval_ms,
+		.stmt_timeout_ms = ci->role_timeout_ms,
+		.promote_timeout_ms = ci->promote_timeout_ms,
+		.writable_on_timeout = ci->promote_on_timeout == CONFIG_PROMOTE_WRITABLE,
+		.stop_replication = ci->stop_replication_on_promote,
+		.crit_lag_ms = eligibility_crit_lag(ag->cfg, ci),
+		.witness = ci->witness,
+		.vip = ci->vips[0].addr,
+		.witness_timeout_ms = ci->witness_timeout_ms,
+	};
+	static const struct dbrole_ops ops = {
+		.eligible = role_eligible,
+		.witness_result = role_witness_result,
+		.contest_result = role_contest_result,
+		.demoted = role_demoted,
+		.resign = role_resign,
+		.refuse = role_refuse,
+		.master_heard = role_master_heard,
+	};
+	int r = dbrole_new(&ai->role, ag->loop, ag->log, &conf, &ops, ai);
+	if (r < 0)
+		snprintf(err, errlen, "instance %s: data safety: %s", ci->name, errstr(r));
+	return r;
+}
+
+/*
+ * Start-up with manage_read_only: VIPs found on the interface are not
+ * removed blindly. They are held (so a later release removes them) and
+ * the database role decides: a writable primary beside them is adopted
+ * if no other master is heard; otherwise the server is made read-only
+ * and then they go (role_demoted).
+ */
+static void start_role(struct agent_instance *ai)
+{
+	struct vip_addr found[CONFIG_VIP_MAX];
+	size_t n = 0;
+	char err[256] = "";
+	bool present = false;
+	if (ai->ci->manage_read_only &&
+	    vip_find_present(ai->vips, ai->vip_addrs, ai->ci->n_vips, found, CONFIG_VIP_MAX, &n,
+			     err, sizeof(err)) == 0 && n > 0) {
+		for (size_t i = 0; i < n && i < CONFIG_VIP_MAX; i++)
+			if (vip_add(ai->vips, &found[i], NULL, err, sizeof(err)) == 0)
+				present = true;
+		if (present) {
+			ai->vip_release_pending = true;
+			log_warn(ai->agent->log,
+				 "instance %s: a VIP is already on %s (left by an earlier run): keeping it until the database says whether to adopt it",
+				 ai->ci->name, ai->ci->interface);
+		}
+	}
+	dbrole_start(ai->role, present);
+}
+
+/* ---- frozen loop detection ------------------------------------------------ */
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void stall_mark_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct agent *ag = w->data;
+	ag->loop_last_ms = mono_ms();
+}
+
+/*
+ * Runs first after every wait of the loop (highest priority), before any
+ * timer or packet is handled. A MASTER woken after more than one
+ * Master_Down_Interval since its last iteration (SIGSTOP, a hung kernel,
+ * a VM paused) was given up for dead: a peer may hold the VIP and a
+ * writable server. DESIGN.md "Data safety": it goes read-only before it
+ * sends anything, then the contest decides. The loop never sleeps that
+ * long otherwise: a MASTER has its advert timer.
+ */
+static void stall_watch_cb(struct ev_loop *loop, ev_check *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct agent *ag = w->data;
+	uint64_t now = mono_ms();
+	uint64_t gap = ag->loop_last_ms ? now - ag->loop_last_ms : 0;
+	ag->loop_last_ms = now;
+	if (ag->stopping)
+		return;
+	for (size_t i = 0; i < ag->n_insts; i++) {
+		struct agent_instance *ai = &ag->insts[i];
+		if (!ai->role || !ai->ci->manage_read_only || ai->state != VRRP_STATE_MASTER)
+			continue;
+		uint32_t mdi = vrrp_fsm_master_down_interval_ms(vrrp_instance_fsm(ai->vrrp));
+		if (gap <= mdi)
+			continue;
+		log_warn(ag->log,
+			 "instance %s: stalled for %llu ms (more than the Master_Down_Interval, %u ms): a peer may have taken over; read-only and silent until decided",
+			 ai->ci->name, (unsigned long long)gap, mdi);
+		vrrp_instance_stalled(ai->vrrp);
+	}
+}
+
 /* ---- links ------------------------------------------------------------ */
 
 static struct in_addr primary_address(struct agent_instance *ai)
@@ -224,7 +489,12 @@ static void start_instance(struct agent_instance *ai)
 	if (ai->started || ai->agent->stopping)
 		return;
 	ai->started = true;
-	remove_stale_vips(ai);
+	if (ai->role && ai->ci->manage_read_only)
+		start_role(ai);
+	else
+		remove_stale_vips(ai);
+	if (ai->role && !ai->ci->manage_read_only)
+		dbrole_start(ai->role, false);
 	vrrp_instance_start(ai->vrrp);
 }
 
@@ -348,6 +618,9 @@ static int build_instance(struct agent *ag, struct agent_instance *ai,
 			.preempt_delay_ms = ci->preempt_delay_ms,
 			.health_takeover = ci->health_takeover,
 			.resign_below = ci->resign_below,
+			.eligibility = ci->manage_read_only,
+			.witness_lead_ms = ci->witness ? ci->witness_timeout_ms : 0,
+			.contest = ci->manage_read_only,
 		},
 		.csum = ci->checksum == CONFIG_CHECKSUM_PSEUDO_HEADER ? VRRP_CSUM_PSEUDO_HEADER
 			: ci->checksum == CONFIG_CHECKSUM_RFC9568 ? VRRP_CSUM_RFC9568
@@ -370,10 +643,23 @@ static int build_instance(struct agent *ag, struct agent_instance *ai,
 		.remove_vips = remove_vips,
 		.state_changed = state_changed,
 		.note = note,
+		.witness_start = inst_witness_start,
+		.witness_cancel = inst_witness_cancel,
+		.contest_start = inst_contest_start,
+		.reopen = inst_reopen,
 	};
-	rc = vrrp_instance_new(ag->loop, &vconf, &ops, ai, &ai->vrrp);
-	if (rc < 0)
-		snprintf(err, errlen, "instance %s: %s", ci->name, errstr(rc));
+	static const struct vrrp_instance_ops plain_ops = {
+		.add_vips = add_vips,
+		.remove_vips = remove_vips,
+		.state_changed = state_changed,
+		.note = note,
+	};
+	rc = build_role(ag, ai, err, errlen);
+	if (rc == 0) {
+		rc = vrrp_instance_new(ag->loop, &vconf, ai->role ? &ops : &plain_ops, ai, &ai->vrrp);
+		if (rc < 0)
+			snprintf(err, errlen, "instance %s: %s", ci->name, errstr(rc));
+	}
 out:
 	free(addrs);
 	free(peers);
@@ -382,6 +668,7 @@ out:
 
 static void free_instance(struct agent_instance *ai)
 {
+	dbrole_free(ai->role);
 	vrrp_instance_free(ai->vrrp);
 	notify_free(ai->notify);
 	if (ai->vips) {
@@ -408,6 +695,11 @@ int agent_new(struct agent **out, struct ev_loop *loop, const struct vigil_confi
 	ag->log = log;
 	ev_timer_init(&ag->link_wait, link_wait_cb, LINK_WAIT_S, 0.);
 	ag->link_wait.data = ag;
+	ev_prepare_init(&ag->stall_mark, stall_mark_cb);
+	ag->stall_mark.data = ag;
+	ev_check_init(&ag->stall_watch, stall_watch_cb);
+	ev_set_priority(&ag->stall_watch, EV_MAXPRI);
+	ag->stall_watch.data = ag;
 	ag->insts = calloc(cfg->n_instances ? cfg->n_instances : 1, sizeof(*ag->insts));
 	if (!ag->insts) {
 		free(ag);
@@ -450,6 +742,8 @@ int agent_start(struct agent *ag, char *err, size_t errlen)
 		return rc;
 	}
 	ev_timer_start(ag->loop, &ag->link_wait);
+	ev_prepare_start(ag->loop, &ag->stall_mark);
+	ev_check_start(ag->loop, &ag->stall_watch);
 	health_start(ag->health);
 	return 0;
 }
@@ -472,27 +766,53 @@ static void drained(struct notify *n, bool complete, void *ctx)
 	ev_break(ag->loop, EVBREAK_ALL);
 }
 
+/* The VRRP side of stopping one instance: priority 0 and the VIPs away
+ * (a MASTER), then the notify scripts drain. */
+static void stop_instance(struct agent_instance *ai)
+{
+	ai->role_released = true;
+	if (ai->started)
+		vrrp_instance_stop(ai->vrrp);
+	if (ai->vip_release_pending) {
+		ai->vip_release_pending = false;
+		release_vips(ai);
+	}
+	uint32_t limit = ai->ci->notify_timeout_ms + STOP_DRAIN_SLACK_MS;
+	int rc = notify_drain(ai->notify, limit, drained, ai);
+	if (rc < 0 && rc != -EBUSY)
+		drained(ai->notify, false, ai);
+}
+
+static void role_stopped(void *ctx)
+{
+	struct agent_instance *ai = ctx;
+	stop_instance(ai);
+}
+
 void agent_stop(struct agent *ag)
 {
 	if (ag->stopping)
 		return;
 	ag->stopping = true;
-	log_info(ag->log, "stopping: masters send priority 0 and release their VIPs");
+	log_info(ag->log, "stopping: masters make their server read-only (manage_read_only), then send priority 0 and release their VIPs");
 	ev_timer_stop(ag->loop, &ag->link_wait);
+	ev_check_stop(ag->loop, &ag->stall_watch);
+	ev_prepare_stop(ag->loop, &ag->stall_mark);
 	health_stop(ag->health);
 	for (size_t i = 0; i < ag->n_insts; i++) {
 		struct agent_instance *ai = &ag->insts[i];
-		if (ai->started) {
-			vrrp_instance_stop(ai->vrrp);
-		}
+		/* DESIGN.md: SIGTERM on the master is a switchover: the
+		 * demotion order first, then priority 0. */
+		if (ai->role && ai->started)
+			dbrole_stop(ai->role, role_stopped, ai);
+		else
+			stop_instance(ai);
 	}
-	for (size_t i = 0; i < ag->n_insts; i++) {
-		struct agent_instance *ai = &ag->insts[i];
-		uint32_t limit = ai->ci->notify_timeout_ms + STOP_DRAIN_SLACK_MS;
-		int rc = notify_drain(ai->notify, limit, drained, ai);
-		if (rc < 0 && rc != -EBUSY)
-			drained(ai->notify, false, ai);
-	}
+}
+
+bool agent_failed(const struct agent *ag)
+{
+	return ag->failed;
 }
 
 bool agent_stopped(const struct agent *ag)
@@ -505,6 +825,8 @@ void agent_free(struct agent *ag)
 	if (!ag)
 		return;
 	ev_timer_stop(ag->loop, &ag->link_wait);
+	ev_check_stop(ag->loop, &ag->stall_watch);
+	ev_prepare_stop(ag->loop, &ag->stall_mark);
 	health_free(ag->health);
 	linkmon_free(ag->linkmon);
 	for (size_t i = 0; i < ag->n_insts; i++)

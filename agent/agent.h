@@ -42,6 +42,10 @@ void agent_stop(struct agent *ag);
 /* True once agent_stop() has finished its work (the loop was broken). */
 bool agent_stopped(const struct agent *ag);
 
+/* True when the agent stopped itself because its setup cannot work (a
+ * server whose settings make data safety unsound): exit non-zero. */
+bool agent_failed(const struct agent *ag);
+
 /* Free everything; VIPs still held are removed (crash-safe path for a
  * stop that did not complete). Accepts NULL. */
 void agent_free(struct agent *ag);

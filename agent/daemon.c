@@ -106,7 +106,7 @@ int daemon_run(const struct vigil_config *cfg, bool use_syslog)
 	ev_signal_stop(loop, &sigterm);
 	ev_signal_stop(loop, &sigint);
 	ev_signal_stop(loop, &sighup);
-	bool clean = agent_stopped(run.agent);
+	bool clean = agent_stopped(run.agent) && !agent_failed(run.agent);
 	agent_free(run.agent);
 	ev_loop_destroy(loop);
 	log_info(&log, "stopped%s", clean ? "" : " (event loop ended early)");

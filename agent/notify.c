@@ -124,29 +124,39 @@ static char *join_vips(const struct notify_change *chg)
 static char **build_envp(const struct notify_conf *conf,
 			 const struct notify_change *chg)
 {
+	enum { ENV_MAX = 12 };
 	char prio[16];
 	char *vips = join_vips(chg);
-	char **envp = calloc(8, sizeof(*envp));
+	char **envp = calloc(ENV_MAX, sizeof(*envp));
+	size_t n = 0;
 	bool ok;
 
 	snprintf(prio, sizeof(prio), "%d", chg->priority);
 	ok = vips && envp;
 	if (ok) {
-		envp[0] = kv("PATH", NOTIFY_PATH);
-		envp[1] = kv("VIGIL_INSTANCE", conf->instance);
-		envp[2] = kv("VIGIL_STATE", notify_state_name(chg->state));
-		envp[3] = kv("VIGIL_PREV_STATE", notify_state_name(chg->prev));
-		envp[4] = kv("VIGIL_PRIORITY", prio);
-		envp[5] = kv("VIGIL_VIPS", vips);
-		envp[6] = kv("VIGIL_ROUTER_ID",
-			     conf->router_id ? conf->router_id : "");
-		for (size_t i = 0; i < 7; i++)
-			ok = ok && envp[i];
+		const char *pairs[][2] = {
+			{ "PATH", NOTIFY_PATH },
+			{ "VIGIL_INSTANCE", conf->instance },
+			{ "VIGIL_STATE", notify_state_name(chg->state) },
+			{ "VIGIL_PREV_STATE", notify_state_name(chg->prev) },
+			{ "VIGIL_PRIORITY", prio },
+			{ "VIGIL_VIPS", vips },
+			{ "VIGIL_ROUTER_ID", conf->router_id ? conf->router_id : "" },
+			{ "VIGIL_REASON", chg->reason },
+			{ "VIGIL_DB_ROLE", chg->db_role },
+			{ "VIGIL_DB_ELIGIBLE", chg->db_eligible },
+			{ "VIGIL_DB_EPOCH", chg->db_epoch },
+		};
+		for (size_t i = 0; ok && i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+			if (!pairs[i][1])
+				continue; /* not known: not set */
+			envp[n] = kv(pairs[i][0], pairs[i][1]);
+			ok = envp[n++] != NULL;
+		}
 	}
 	free(vips);
 	if (!ok) {
-		/* calloc'd, so the first failed entry ends the list for free */
-		for (size_t i = 0; envp && i < 7; i++)
+		for (size_t i = 0; envp && i < n; i++)
 			free(envp[i]);
 		free(envp);
 		return NULL;

@@ -77,6 +77,14 @@ struct notify_change {
 	int priority;             /* effective priority, 0..255 */
 	const char *const *vips;  /* CIDR strings ("198.18.0.100/24"), n_vips of them */
 	size_t n_vips;
+	const char *reason;       /* why (the state machine's reason name), or NULL */
+	/* Data safety (NULL without manage_read_only): the server's role
+	 * ("read-only", "gating", "writable"...), eligibility ("yes: ..." or
+	 * "no: ...") and epoch, as VIGIL_DB_ROLE, VIGIL_DB_ELIGIBLE and
+	 * VIGIL_DB_EPOCH. */
+	const char *db_role;
+	const char *db_eligible;
+	const char *db_epoch;
 };
 
 /* One program to run: argv and envp ready for execve, both owned. */

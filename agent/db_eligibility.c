@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// db_eligibility: the pure rule deciding whether this node's server may take the write VIP.
+#include "db_eligibility.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *peer_host(const struct db_peer_view *p)
+{
+	return p->host ? p->host : "?";
+}
+
+/* The reachable peer with the highest epoch above ours, or NULL. */
+static const struct db_peer_view *newer_peer(const struct db_eligibility_input *in)
+{
+	const struct db_peer_view *best = NULL;
+	for (size_t i = 0; i < in->n_peers; i++) {
+		const struct db_facts *f = in->peers[i].facts;
+		if (f && f->known && f->epoch > in->self->epoch &&
+		    (!best || f->epoch > best->facts->epoch))
+			best = &in->peers[i];
+	}
+	return best;
+}
+
+/* A reachable peer of the kind given (replica or standalone) at our epoch
+ * that received more than we did, or NULL. */
+static const struct db_peer_view *fresher_peer(const struct db_eligibility_input *in,
+					       bool replicas_only)
+{
+	for (size_t i = 0; i < in->n_peers; i++) {
+		const struct db_facts *f = in->peers[i].facts;
+		if (!f || !f->known || f->epoch != in->self->epoch)
+			continue;
+		if (replicas_only && !f->is_replica)
+			continue;
+		if (!replicas_only && !f->read_only)
+			continue; /* a writable peer is the master: handled apart */
+		if (gtid_compare(&f->received, &in->self->received) > 0)
+			return &in->peers[i];
+	}
+	return NULL;
+}
+
+static bool master_is_peer(const struct db_eligibility_input *in)
+{
+	if (in->n_peers == 0)
+		return true; /* nothing to compare with: trust replication's config */
+	for (size_t i = 0; i < in->n_peers; i++)
+		if (in->peers[i].host && strcmp(in->peers[i].host, in->self->master_host) == 0)
+			return true;
+	return false;
+}
+
+static bool replica_eligible(const struct db_eligibility_input *in, char *why, size_t len)
+{
+	const struct db_facts *s = in->self;
+	if (!s->sql_running) {
+		snprintf(why, len, "replica with its SQL thread stopped: it would never catch up");
+		return false;
+	}
+	bool io_ok = s->io == DB_IO_YES || (s->io == DB_IO_CONNECTING && in->io_was_connected);
+	if (!io_ok) {
+		snprintf(why, len, "replica whose IO thread is %s: not replicating from the master",
+			 s->io == DB_IO_NO ? "stopped" : "not connected yet");
+		return false;
+	}
+	if (!master_is_peer(in)) {
+		snprintf(why, len, "replicates from %s, which is not one of database_peers",
+			 s->master_host);
+		return false;
+	}
+	if (in->crit_lag_ms && s->lag_known && s->lag_ms > in->crit_lag_ms) {
+		snprintf(why, len, "replica lagging %" PRIu64 " ms, above crit_lag %" PRIu32 " ms",
+			 s->lag_ms, in->crit_lag_ms);
+		return false;
+	}
+	/* Once the master is gone (IO thread no longer connected), positions
+	 * are frozen and comparable: the replica that received most wins.
+	 * While it lives, peers polled a moment apart would flap. */
+	if (s->io != DB_IO_YES) {
+		const struct db_peer_view *p = fresher_peer(in, true);
+		if (p) {
+			snprintf(why, len, "peer %s received more transactions than this replica",
+				 peer_host(p));
+			return false;
+		}
+	}
+	snprintf(why, len, "replica of %s, caught up%s", s->master_host,
+		 s->io == DB_IO_YES ? "" : " (its master is gone)");
+	return true;
+}
+
+bool db_eligible(const struct db_eligibility_input *in, char *why, size_t len)
+{
+	const struct db_facts *s = in->self;
+	if (!s || !s->known) {
+		snprintf(why, len, "the local server does not answer");
+		return false;
+	}
+	const struct db_peer_view *newer = newer_peer(in);
+	if (newer) {
+		snprintf(why, len,
+			 "peer %s holds epoch %" PRIu64 ", this server %" PRIu64
+			 ": it missed a failover; rejoin it as a replica of the current master",
+			 peer_host(newer), newer->facts->epoch, s->epoch);
+		return false;
+	}
+	if (!s->is_replica && !s->read_only) {
+		snprintf(why, len, "writable primary (epoch %" PRIu64 ")", s->epoch);
+		return true;
+	}
+	if (s->is_replica)
+		return replica_eligible(in, why, len);
+	/* A standalone read-only server: a cold start, or an old primary. */
+	if (in->master_heard) {
+		snprintf(why, len,
+			 "standalone server while another master serves: make it a replica of the current master first");
+		return false;
+	}
+	const struct db_peer_view *p = fresher_peer(in, false);
+	if (!p) {
+		for (size_t i = 0; i < in->n_peers; i++) {
+			const struct db_facts *f = in->peers[i].facts;
+			if (f && f->known && f->is_replica && f->epoch == s->epoch &&
+			    gtid_compare(&f->received, &s->received) > 0) {
+				p = &in->peers[i];
+				break;
+			}
+		}
+	}
+	if (p) {
+		snprintf(why, len, "peer %s received more transactions at the same epoch %" PRIu64,
+			 peer_host(p), s->epoch);
+		return false;
+	}
+	snprintf(why, len, "freshest reachable server (epoch %" PRIu64 ")", s->epoch);
+	return true;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* db_eligibility: the pure rule deciding whether this node's server may take the write VIP. */
+#ifndef VIGIL_DB_ELIGIBILITY_H
+#define VIGIL_DB_ELIGIBILITY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gtid.h"
+
+/*
+ * DESIGN.md "Data safety", eligibility. A node may become MASTER (by any
+ * path: election, preempt, health takeover, Master_Down) only if its
+ * server
+ *   - is the current writable primary, or
+ *   - is a replica whose SQL thread runs, whose IO thread is connected
+ *     to a database peer (or was, until that master died), and whose lag
+ *     is below crit_lag, or
+ *   - is a standalone read-only server (cold start), no master is heard,
+ *     and no reachable peer holds a higher epoch or, at equal epoch, has
+ *     received more transactions;
+ * and in every case no reachable peer holds a higher epoch (a server that
+ * missed a failover never serves writes again until a DBA rejoins it).
+ * The rules are evaluated in the order of the table in
+ * db_eligibility.c; the first that decides gives the reason.
+ */
+
+enum db_io_state { DB_IO_NO = 0, DB_IO_CONNECTING, DB_IO_YES };
+
+/* What one server told us at its last poll. */
+struct db_facts {
+	bool known;                 /* it answered the last poll */
+	bool read_only;
+	uint32_t server_id;
+	bool is_replica;            /* SHOW SLAVE STATUS returned a row */
+	enum db_io_state io;
+	bool sql_running;
+	bool lag_known;
+	uint64_t lag_ms;            /* Seconds_Behind_Master * 1000 */
+	char master_host[64];       /* Master_Host ("" if not a replica) */
+	uint64_t epoch;             /* highest vigil.epoch row (0: none) */
+	struct gtid_list received;  /* Gtid_IO_Pos of a replica, @@gtid_binlog_pos otherwise */
+};
+
+struct db_peer_view {
+	const char *host;           /* the peer's address as configured */
+	const struct db_facts *facts;
+};
+
+struct db_eligibility_input {
+	const struct db_facts *self;
+	bool io_was_connected;      /* the IO thread was "Yes" and has not been stopped since */
+	const struct db_peer_view *peers;
+	size_t n_peers;
+	bool master_heard;          /* VRRP: another node is master right now */
+	uint32_t crit_lag_ms;       /* 0: no lag limit */
+};
+
+/**
+ * Decide. @why receives the reason, a sentence for the log and status
+ * (also when eligible). Returns true when eligible.
+ */
+bool db_eligible(const struct db_eligibility_input *in, char *why, size_t whylen);
+
+#endif
