@@ -279,6 +279,7 @@ static void witness_reset(struct vrrp_fsm *fsm, struct vrrp_fsm_actions *out)
 	if (fsm->witness == VRRP_WITNESS_PENDING)
 		push_simple(out, VRRP_ACT_WITNESS_CANCEL);
 	fsm->witness = VRRP_WITNESS_IDLE;
+	fsm->witness_waited = false;
 }
 
 static void witness_start(struct vrrp_fsm *fsm, uint64_t now_ms,
@@ -531,7 +532,8 @@ static void backup_rx(struct vrrp_fsm *fsm, const struct vrrp_fsm_advert *adv,
  * it no longer does (we degraded too), falling back to the ordinary
  * Master_Down_Timer from that last advert.
  */
-static void backup_priority_changed(struct vrrp_fsm *fsm, uint64_t now_ms)
+static void backup_priority_changed(struct vrrp_fsm *fsm, uint64_t now_ms,
+				    struct vrrp_fsm_actions *out)
 {
 	const struct vrrp_fsm_peer *m = &fsm->master;
 	uint64_t deadline;
@@ -539,8 +541,14 @@ static void backup_priority_changed(struct vrrp_fsm *fsm, uint64_t now_ms)
 	if (!fsm->cfg.health_takeover || !m->known ||
 	    m->heard_ms < fsm->last_change_ms || m->priority == 0)
 		return;
+	/* A health takeover answers a master that speaks at a lower
+	 * priority. One silent for two intervals no longer speaks: its fate
+	 * is the Master_Down_Timer's (and the witness's), not ours to cut
+	 * short because our own priority rose. */
 	if (m->priority < fsm->priority &&
+	    now_ms - m->heard_ms <= 2u * (uint64_t)fsm->master_adver_ms &&
 	    judge_lower(fsm, m->priority, now_ms) == LOWER_TAKEOVER) {
+		witness_reset(fsm, out);
 		backup_arm_takeover(fsm, now_ms);
 		return;
 	}
@@ -587,10 +595,14 @@ static void backup_expire(struct vrrp_fsm *fsm, uint64_t now_ms,
 			 * now, decide when it answers or is overdue. */
 			witness_start(fsm, now_ms, out);
 			arm(fsm, now_ms + 2u * fsm->cfg.witness_lead_ms);
+			fsm->witness_waited = true;
 			return;
 		case VRRP_WITNESS_PENDING:
 			if (now_ms < fsm->witness_started_ms + 2u * fsm->cfg.witness_lead_ms) {
+				/* The timer ran out: the answer decides as soon
+				 * as it comes (on_witness), this is the limit. */
 				arm(fsm, fsm->witness_started_ms + 2u * fsm->cfg.witness_lead_ms);
+				fsm->witness_waited = true;
 				return;
 			}
 			/* The owner promised an answer within the lead; none
@@ -600,11 +612,13 @@ static void backup_expire(struct vrrp_fsm *fsm, uint64_t now_ms,
 			break;
 		case VRRP_WITNESS_SERVED:
 			fsm->witness = VRRP_WITNESS_IDLE;
+			fsm->witness_waited = false;
 			fsm->counters.witness_vetoes++;
 			arm(fsm, now_ms + master_down_ms(fsm));
 			return;
 		case VRRP_WITNESS_NOT_SERVED:
 			fsm->witness = VRRP_WITNESS_IDLE;
+			fsm->witness_waited = false;
 			break;
 		}
 	}
@@ -683,6 +697,10 @@ static void on_contest(struct vrrp_fsm *fsm, int epoch_cmp, uint64_t now_ms,
 	fsm->contest_pending = false;
 	fsm->quiet = false;
 	if (contest_won(fsm, epoch_cmp)) {
+		/* The loser may still advertise until its own verdict: that
+		 * is the same contest, not a new one. */
+		fsm->contest_grace_until_ms = now_ms + master_down_ms(fsm);
+		fsm->contest_grace_addr = peer.src;
 		/* Tell the other side now, make switches relearn our MAC. */
 		master_send_advert(fsm, now_ms, out);
 		push_simple(out, VRRP_ACT_ANNOUNCE);
@@ -692,6 +710,8 @@ static void on_contest(struct vrrp_fsm *fsm, int epoch_cmp, uint64_t now_ms,
 	fsm->counters.contests_lost++;
 	learn_interval(fsm, peer.interval_ms);
 	set_state(fsm, VRRP_STATE_BACKUP, VRRP_REASON_CONTEST_LOST, now_ms, out);
+	/* Do not take it straight back (fsm.h: no_master_until_ms). */
+	fsm->no_master_until_ms = max_u64(fsm->no_master_until_ms, now_ms + master_down_ms(fsm));
 	if (peer.priority)
 		record_master(fsm, &peer, now_ms);
 	/* Stay out until the owner finds us eligible again (a lost contest
@@ -713,7 +733,11 @@ static void master_rx(struct vrrp_fsm *fsm, const struct vrrp_fsm_advert *adv,
 	if (fsm->cfg.contest) {
 		/* Another master: decided by the owner's contest, never by
 		 * priority alone; meanwhile no ARP, and adverts only to a
-		 * lower one (as below), so that it hears us. */
+		 * lower one (as below), so that it hears us. The loser of
+		 * the contest just won may still speak for a moment. */
+		if (!fsm->contest_pending && now_ms < fsm->contest_grace_until_ms &&
+		    fsm->contest_grace_addr.len && addr_cmp(&adv->src, &fsm->contest_grace_addr) == 0)
+			return;  /* no answer either: two answering masters would ping-pong */
 		contest_begin(fsm, adv, out);
 		if (adv->priority < fsm->priority)
 			master_send_advert(fsm, now_ms, out);
@@ -861,7 +885,7 @@ static void on_priority(struct vrrp_fsm *fsm, uint8_t priority, uint64_t now_ms,
 		master_send_advert(fsm, now_ms, out);
 		break;
 	case VRRP_STATE_BACKUP:
-		backup_priority_changed(fsm, now_ms);
+		backup_priority_changed(fsm, now_ms, out);
 		break;
 	case VRRP_STATE_INIT:
 	case VRRP_STATE_FAULT:
@@ -910,7 +934,7 @@ static void on_witness(struct vrrp_fsm *fsm, const struct vrrp_fsm_witness *w,
 	    w->seq != fsm->witness_seq)
 		return;  /* an answer nobody waits for any more */
 	fsm->witness = w->served ? VRRP_WITNESS_SERVED : VRRP_WITNESS_NOT_SERVED;
-	if (fsm->timer_armed && now_ms >= fsm->deadline_ms)
+	if (fsm->witness_waited || (fsm->timer_armed && now_ms >= fsm->deadline_ms))
 		backup_expire(fsm, now_ms, out);
 }
 

@@ -189,8 +189,8 @@ struct vrrp_fsm_action {
 	};
 };
 
-/* The largest step emits 4 actions (owner startup: advert, add, announce,
- * changed); the rest is headroom. */
+/* The largest step emits 5 actions (an overdue witness probe: cancel,
+ * advert, add, announce, changed); the rest is headroom. */
 #define VRRP_FSM_MAX_ACTIONS 8
 
 struct vrrp_fsm_actions {
@@ -264,9 +264,12 @@ struct vrrp_fsm {
 	enum vrrp_fsm_witness_state witness;
 	uint32_t witness_seq;
 	uint64_t witness_started_ms;
+	bool witness_waited;               /* the timer ran out while the probe was pending */
 	bool contest_pending;              /* MASTER: waiting for the owner's verdict */
 	bool quiet;                        /* MASTER after a stall: send nothing until decided */
 	struct vrrp_fsm_advert contest_peer;
+	uint64_t contest_grace_until_ms;   /* after a won contest: the loser's last adverts */
+	struct vrrp_fsm_addr contest_grace_addr;
 };
 
 /**
