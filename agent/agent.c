@@ -241,6 +241,13 @@ static void notify_done(const struct notify_report *rep, void *ctx)
 	}
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 /* ---- data safety: the instance and its database role ------------------- */
 
 static void role_eligible(void *ctx, bool eligible)
@@ -296,8 +303,8 @@ static bool role_master_heard(void *ctx, struct in_addr *addr)
 	if (vrrp_fsm_state(fsm) == VRRP_STATE_MASTER || !m->known || m->priority == 0 ||
 	    m->addr.len != 4)
 		return false;
-	uint64_t now = (uint64_t)(ev_now(ai->agent->loop) * 1000.0);
-	if (m->heard_ms + vrrp_fsm_master_down_interval_ms(fsm) < now)
+	/* heard_ms is on the instance's clock: CLOCK_MONOTONIC in ms. */
+	if (m->heard_ms + vrrp_fsm_master_down_interval_ms(fsm) < mono_ms())
 		return false;
 	memcpy(&addr->s_addr, m->addr.bytes, 4);
 	return true;
@@ -423,12 +430,6 @@ static void start_role(struct agent_instance *ai)
 
 /* ---- frozen loop detection ------------------------------------------------ */
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void stall_mark_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 {

@@ -487,6 +487,10 @@ void dbrole_vrrp_state(struct dbrole *r, enum vrrp_state state)
 		dbrole_begin_gate(r);
 		return;
 	}
+	/* The state machine forgets eligibility when it loses a contest or
+	 * resigns: tell it the current verdict again at the next poll. */
+	if (was == VRRP_STATE_MASTER)
+		r->eligible_reported = false;
 	if (was == VRRP_STATE_MASTER || r->mode == DBROLE_GATING || r->mode == DBROLE_WRITABLE) {
 		if (r->diverged[0]) {
 			log_err(r->log, "instance %s: DIVERGED: lost to a master with a newer epoch; %s",
