@@ -17,6 +17,11 @@ static const struct db_peer_view *newer_peer(const struct db_eligibility_input *
 	const struct db_peer_view *best = NULL;
 	for (size_t i = 0; i < in->n_peers; i++) {
 		const struct db_facts *f = in->peers[i].facts;
+		/* A replica of that very server is not stale, only behind:
+		 * the epoch row reaches it through replication. */
+		if (in->self->is_replica && in->peers[i].host &&
+		    strcmp(in->peers[i].host, in->self->master_host) == 0)
+			continue;
 		if (f && f->known && f->epoch > in->self->epoch &&
 		    (!best || f->epoch > best->facts->epoch))
 			best = &in->peers[i];

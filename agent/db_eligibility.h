@@ -21,7 +21,9 @@
  *     and no reachable peer holds a higher epoch or, at equal epoch, has
  *     received more transactions;
  * and in every case no reachable peer holds a higher epoch (a server that
- * missed a failover never serves writes again until a DBA rejoins it).
+ * missed a failover never serves writes again until a DBA rejoins it),
+ * unless that peer is the server it replicates from (then the epoch row
+ * is merely on its way).
  * The rules are evaluated in the order of the table in
  * db_eligibility.c; the first that decides gives the reason.
  */

@@ -12,6 +12,9 @@
 #include <string.h>
 #include <time.h>
 
+/* The longest semi-sync wait a role write is given beyond role_timeout. */
+#define SEMISYNC_WAIT_CAP_MS 60000u
+
 static const char *const mode_names[DBROLE_MODE__COUNT] = {
 	[DBROLE_UNKNOWN] = "unknown",
 	[DBROLE_READ_ONLY] = "read-only",
@@ -117,7 +120,8 @@ static size_t poll_stmts(const struct dbrole *r, bool local, struct sqlbatch_stm
 	 * has it since 10.3); their absence just means "off". */
 	s[3] = (struct sqlbatch_stmt){
 		.sql = "SELECT @@rpl_semi_sync_master_enabled AS semisync,"
-		       " @@rpl_semi_sync_master_wait_point AS wait_point",
+		       " @@rpl_semi_sync_master_wait_point AS wait_point,"
+		       " @@rpl_semi_sync_master_timeout AS semisync_timeout",
 		.deadline_ms = r->conf.stmt_timeout_ms,
 		.may_fail = true,
 	};
@@ -197,6 +201,10 @@ static void check_settings(struct dbrole *r, const struct sqlbatch_result *res)
 	/* Zero loss on a crash needs semi-sync AFTER_SYNC: say which it is,
 	 * once, and again when it changes. */
 	bool semi = yes(sqlbatch_value(res, 3, 0, "semisync"));
+	const char *st = sqlbatch_value(res, 3, 0, "semisync_timeout");
+	r->semisync_timeout_ms = semi && st ? (uint32_t)strtoul(st, NULL, 10) : 0;
+	if (r->semisync_timeout_ms > SEMISYNC_WAIT_CAP_MS)
+		r->semisync_timeout_ms = SEMISYNC_WAIT_CAP_MS; /* never wait a "forever" setting */
 	const char *wp = sqlbatch_value(res, 3, 0, "wait_point");
 	int state = semi ? (wp && strcmp(wp, "AFTER_SYNC") == 0 ? 2 : 1) : 0;
 	if (state != r->semisync_state) {

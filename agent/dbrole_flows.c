@@ -16,6 +16,8 @@
 #define GATE_WAIT_SLICE_MS 1000u
 /* How long the gate waits for the old master's server to answer. */
 #define OLD_MASTER_DEADLINE_MS 1000u
+/* What STOP SLAVE IO_THREAD may take beyond role_timeout (see gate_stop_io). */
+#define STOP_IO_SLACK_MS 3000u
 /* How often the gate asks a still-writable old master again. */
 #define GATE_RETRY_MS 100u
 /* Sessions killed per statement batch, and batches per demotion. */
@@ -203,11 +205,20 @@ static void set_done(struct sqlbatch *b, const struct sqlbatch_result *res, void
 
 static void demote_set(struct dbrole *r)
 {
-	struct sqlbatch_stmt s[2] = {
+	struct sqlbatch_stmt s[3] = {
 		{ .sql = "SET GLOBAL read_only = ON", .deadline_ms = r->conf.stmt_timeout_ms },
 		{ .sql = "SELECT @@read_only AS ro", .deadline_ms = r->conf.stmt_timeout_ms },
+		/* A gate given up before it opened stopped the IO thread of a
+		 * replica that never became writable: let it replicate again
+		 * (it re-reads from what it applied; nothing of its own to lose). */
+		{ .sql = "START SLAVE IO_THREAD", .deadline_ms = r->conf.stmt_timeout_ms, .may_fail = true },
 	};
-	if (sqlbatch_run(r->local, s, 2, set_done, r) < 0)
+	bool restart_io = r->gate_stopped_io;
+	r->gate_stopped_io = false;
+	if (restart_io)
+		log_info(r->log, "instance %s: demote: the promotion gate did not open: restarting the IO thread it stopped",
+			 r->conf.instance);
+	if (sqlbatch_run(r->local, s, restart_io ? 3 : 2, set_done, r) < 0)
 		demote_finish(r);
 }
 
@@ -286,6 +297,7 @@ static void open_done(struct sqlbatch *b, const struct sqlbatch_result *res, voi
 	log_info(r->log, "instance %s: role: read_only = OFF (promoted, epoch %" PRIu64 ")", r->conf.instance,
 		 epoch);
 	dbrole_set_mode(r, DBROLE_WRITABLE);
+	r->gate_stopped_io = false;
 	gate_end(r);
 }
 
@@ -310,13 +322,17 @@ static void gate_open(struct dbrole *r)
 		 " SELECT GREATEST(COALESCE(MAX(epoch), 0), %" PRIu64 ") + 1, '%s', @@gtid_binlog_pos, NOW(6)"
 		 " FROM vigil.epoch",
 		 known, rid);
+	/* A write on a semi-synchronous primary waits for a replica's
+	 * acknowledgement up to rpl_semi_sync_master_timeout (with no
+	 * replica left, the whole of it): allow for that. */
+	uint32_t wdl = r->conf.stmt_timeout_ms + r->semisync_timeout_ms;
 	struct sqlbatch_stmt s[] = {
-		{ .sql = "CREATE DATABASE IF NOT EXISTS vigil", .deadline_ms = r->conf.stmt_timeout_ms },
+		{ .sql = "CREATE DATABASE IF NOT EXISTS vigil", .deadline_ms = wdl },
 		{ .sql = "CREATE TABLE IF NOT EXISTS vigil.epoch (epoch BIGINT UNSIGNED NOT NULL PRIMARY KEY,"
 			 " router_id VARCHAR(255) NOT NULL, gtid_pos TEXT NOT NULL,"
 			 " created TIMESTAMP(6) NOT NULL) ENGINE=InnoDB",
-		  .deadline_ms = r->conf.stmt_timeout_ms },
-		{ .sql = insert, .deadline_ms = r->conf.stmt_timeout_ms },
+		  .deadline_ms = wdl },
+		{ .sql = insert, .deadline_ms = wdl },
 		{ .sql = "SELECT MAX(epoch) AS epoch FROM vigil.epoch", .deadline_ms = r->conf.stmt_timeout_ms },
 		{ .sql = "SET GLOBAL read_only = OFF", .deadline_ms = r->conf.stmt_timeout_ms },
 	};
@@ -410,9 +426,15 @@ static void stop_io_done(struct sqlbatch *b, const struct sqlbatch_result *res, 
 		r->stats.role_errors++;
 		log_err(r->log, "instance %s: gate: STOP SLAVE IO_THREAD failed: %s%s", r->conf.instance,
 			errtext(res), res->err == 1227 ? " (the vigil user needs REPLICATION SLAVE ADMIN)" : "");
-		gate_timeout(r, "cannot freeze the received position");
+		if (res->err == 1227 || gate_elapsed(r) >= r->conf.promote_timeout_ms) {
+			gate_timeout(r, "cannot freeze the received position");
+			return;
+		}
+		/* Again: the server may have been busy stopping the thread. */
+		gate_next(r, GATE_STOP_IO);
 		return;
 	}
+	r->gate_stopped_io = true;
 	char err[128];
 	const char *io = sqlbatch_value(res, 1, 0, "Gtid_IO_Pos");
 	if (gtid_parse(io ? io : "", &r->gate_target, err, sizeof(err)) < 0) {
@@ -454,8 +476,11 @@ static void gate_stop_io(struct dbrole *r)
 {
 	/* Keeps the relay log (never RESET SLAVE, never restart the IO
 	 * thread: both delete relay logs), and freezes Gtid_IO_Pos. */
+	/* An IO thread blocked reading from a frozen master only notices
+	 * STOP when the server signals it again, every 2 s (MariaDB's
+	 * terminate_slave_thread): allow for that. */
 	struct sqlbatch_stmt s[2] = {
-		{ .sql = "STOP SLAVE IO_THREAD", .deadline_ms = r->conf.stmt_timeout_ms },
+		{ .sql = "STOP SLAVE IO_THREAD", .deadline_ms = r->conf.stmt_timeout_ms + STOP_IO_SLACK_MS },
 		{ .sql = "SHOW SLAVE STATUS", .deadline_ms = r->conf.stmt_timeout_ms },
 	};
 	if (sqlbatch_run(r->local, s, 2, stop_io_done, r) < 0)
@@ -605,6 +630,7 @@ void dbrole_begin_gate(struct dbrole *r)
 	r->gate_old = NULL;
 	r->gate_old_writable_logged = false;
 	r->gate_timed_out = false;
+	r->gate_stopped_io = false;
 	memset(&r->gate_applied_at_start, 0, sizeof(r->gate_applied_at_start));
 	r->want_gate = true;
 	dbrole_set_mode(r, DBROLE_GATING);

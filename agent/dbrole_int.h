@@ -58,6 +58,7 @@ struct dbrole {
 	bool poll_due;
 	bool poll_failing;
 	int semisync_state;               /* -1 unknown, 0 off, 1 AFTER_COMMIT, 2 AFTER_SYNC */
+	uint32_t semisync_timeout_ms;     /* rpl_semi_sync_master_timeout, 0 when off */
 	struct db_facts self;
 	bool io_was_connected;
 	enum dbrole_mode mode;
@@ -88,6 +89,7 @@ struct dbrole {
 	struct dbrole_peer *gate_old;     /* the old master's server, if known */
 	bool gate_old_writable_logged;
 	bool gate_timed_out;
+	bool gate_stopped_io;             /* STOP SLAVE IO_THREAD ran and the gate has not opened */
 
 	/* contest */
 	bool want_contest;
