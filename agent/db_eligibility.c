@@ -11,16 +11,29 @@ static const char *peer_host(const struct db_peer_view *p)
 	return p->host ? p->host : "?";
 }
 
+/* The peer this replica replicates from, when it is a database peer. */
+static const struct db_peer_view *own_master(const struct db_eligibility_input *in)
+{
+	if (!in->self->is_replica)
+		return NULL;
+	for (size_t i = 0; i < in->n_peers; i++)
+		if (in->peers[i].host && strcmp(in->peers[i].host, in->self->master_host) == 0)
+			return &in->peers[i];
+	return NULL;
+}
+
 /* The reachable peer with the highest epoch above ours, or NULL. */
 static const struct db_peer_view *newer_peer(const struct db_eligibility_input *in)
 {
 	const struct db_peer_view *best = NULL;
+	/* A replica of the newest server is not stale, only behind: the
+	 * epoch rows reach it through replication. So is one whose master
+	 * holds an epoch at least as new as the peer's. */
+	const struct db_peer_view *m = own_master(in);
+	uint64_t through_master = m && m->facts && m->facts->known ? m->facts->epoch : 0;
 	for (size_t i = 0; i < in->n_peers; i++) {
 		const struct db_facts *f = in->peers[i].facts;
-		/* A replica of that very server is not stale, only behind:
-		 * the epoch row reaches it through replication. */
-		if (in->self->is_replica && in->peers[i].host &&
-		    strcmp(in->peers[i].host, in->self->master_host) == 0)
+		if (m && (&in->peers[i] == m || (f && f->known && f->epoch <= through_master)))
 			continue;
 		if (f && f->known && f->epoch > in->self->epoch &&
 		    (!best || f->epoch > best->facts->epoch))
@@ -123,6 +136,17 @@ bool db_eligible(const struct db_eligibility_input *in, char *why, size_t len)
 		snprintf(why, len,
 			 "standalone server while another master serves: make it a replica of the current master first");
 		return false;
+	}
+	for (size_t i = 0; i < in->n_peers; i++) {
+		const struct db_facts *f = in->peers[i].facts;
+		/* VRRP may be silent (a partition, a dead agent): a writable
+		 * primary that answers is the master all the same. */
+		if (f && f->known && !f->read_only && !f->is_replica && f->epoch >= s->epoch) {
+			snprintf(why, len,
+				 "standalone server while %s is a writable primary: make it a replica of that server first",
+				 peer_host(&in->peers[i]));
+			return false;
+		}
 	}
 	const struct db_peer_view *p = fresher_peer(in, false);
 	if (!p) {
