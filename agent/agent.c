@@ -24,6 +24,14 @@
  * starts anyway (in FAULT until the interface is reported). */
 #define LINK_WAIT_S 3.0
 
+/* A state change whose notify scripts wait for the VIPs to go. */
+struct deferred_notify {
+	bool set;
+	enum notify_state state, prev;
+	int priority;
+	enum vrrp_fsm_reason reason;
+};
+
 struct agent_instance {
 	struct agent *agent;
 	const struct config_instance *ci;
@@ -39,6 +47,7 @@ struct agent_instance {
 	/* Data safety (NULL without manage_read_only and witness). */
 	struct dbrole *role;
 	bool vip_release_pending;       /* VIPs go once the server is read-only */
+	struct deferred_notify deferred;  /* notify of a change whose VIPs wait */
 	bool role_released;             /* stopping: demotion done, VIPs may go at once */
 };
 
@@ -159,6 +168,33 @@ static enum notify_state notify_state_of(enum vrrp_state s, bool stopping)
 	return stopping ? NOTIFY_STATE_STOP : NOTIFY_STATE_INIT;
 }
 
+/* Queue the notify scripts of one state change, with the data-safety
+ * facts as they are now. */
+static void send_notify(struct agent_instance *ai, const struct deferred_notify *d)
+{
+	struct notify_change nc = {
+		.state = d->state,
+		.prev = d->prev,
+		.priority = d->priority,
+		.vips = (const char *const *)ai->vip_text,
+		.n_vips = ai->ci->n_vips,
+		.reason = vrrp_fsm_reason_name(d->reason),
+	};
+	char eligible[300], epoch[24];
+	if (ai->role && ai->ci->manage_read_only) {
+		snprintf(eligible, sizeof(eligible), "%s: %s", dbrole_is_eligible(ai->role) ? "yes" : "no",
+			 dbrole_eligibility_reason(ai->role));
+		snprintf(epoch, sizeof(epoch), "%llu", (unsigned long long)dbrole_epoch(ai->role));
+		nc.db_role = dbrole_mode_name(dbrole_mode(ai->role));
+		nc.db_eligible = eligible;
+		nc.db_epoch = epoch;
+	}
+	int rc = notify_state_change(ai->notify, &nc);
+	if (rc < 0)
+		log_err(ai->agent->log, "instance %s: cannot queue notify scripts: %s", ai->ci->name,
+			errstr(rc));
+}
+
 static void state_changed(void *ctx, const struct vrrp_instance_change *chg)
 {
 	struct agent_instance *ai = ctx;
@@ -174,32 +210,25 @@ static void state_changed(void *ctx, const struct vrrp_instance_change *chg)
 		 vrrp_state_name(chg->from), vrrp_state_name(chg->to),
 		 vrrp_fsm_reason_name(chg->reason), chg->priority, master);
 	ai->state = chg->to;
-	if (ai->role)
-		dbrole_vrrp_state(ai->role, chg->to);
 
-	struct notify_change nc = {
+	struct deferred_notify d = {
+		.set = true,
 		.state = notify_state_of(chg->to, ag->stopping),
 		.prev = notify_state_of(chg->from, false),
 		.priority = chg->priority,
-		.vips = (const char *const *)ai->vip_text,
-		.n_vips = ai->ci->n_vips,
-		.reason = vrrp_fsm_reason_name(chg->reason),
+		.reason = chg->reason,
 	};
-	char eligible[300], epoch[24];
-	if (ai->role && ai->ci->manage_read_only) {
-		snprintf(eligible, sizeof(eligible), "%s: %s", dbrole_is_eligible(ai->role) ? "yes" : "no",
-			 dbrole_eligibility_reason(ai->role));
-		snprintf(epoch, sizeof(epoch), "%llu", (unsigned long long)dbrole_epoch(ai->role));
-		nc.db_role = dbrole_mode_name(dbrole_mode(ai->role));
-		nc.db_eligible = eligible;
-		nc.db_epoch = epoch;
-	}
-	if (nc.state == NOTIFY_STATE_INIT)
-		return; /* back to INIT without a stop: nothing to report */
-	int rc = notify_state_change(ai->notify, &nc);
-	if (rc < 0)
-		log_err(ag->log, "instance %s: cannot queue notify scripts: %s", ai->ci->name,
-			errstr(rc));
+	/* Scripts run after the change is carried out: when the VIP waits
+	 * for the demotion, so do they (role_demoted). */
+	bool defer = ai->vip_release_pending && chg->to != VRRP_STATE_MASTER;
+	ai->deferred.set = false;
+	if (defer && d.state != NOTIFY_STATE_INIT)
+		ai->deferred = d;
+	if (ai->role)
+		dbrole_vrrp_state(ai->role, chg->to);
+	if (defer || d.state == NOTIFY_STATE_INIT)
+		return; /* later, or back to INIT without a stop: nothing to report */
+	send_notify(ai, &d);
 }
 
 static void note(void *ctx, enum vrrp_instance_note kind, const char *detail)
@@ -276,6 +305,11 @@ static void role_demoted(void *ctx)
 	ai->vip_release_pending = false;
 	if (release_vips(ai) == 0)
 		log_info(ai->agent->log, "instance %s: demote: VIPs released", ai->ci->name);
+	if (ai->deferred.set) {
+		struct deferred_notify d = ai->deferred;
+		ai->deferred.set = false;
+		send_notify(ai, &d);
+	}
 }
 
 static void role_resign(void *ctx)
@@ -772,12 +806,18 @@ static void drained(struct notify *n, bool complete, void *ctx)
 static void stop_instance(struct agent_instance *ai)
 {
 	ai->role_released = true;
-	if (ai->started)
-		vrrp_instance_stop(ai->vrrp);
+	/* A change still waiting for its demotion first, in order. */
 	if (ai->vip_release_pending) {
 		ai->vip_release_pending = false;
 		release_vips(ai);
 	}
+	if (ai->deferred.set) {
+		struct deferred_notify d = ai->deferred;
+		ai->deferred.set = false;
+		send_notify(ai, &d);
+	}
+	if (ai->started)
+		vrrp_instance_stop(ai->vrrp);
 	uint32_t limit = ai->ci->notify_timeout_ms + STOP_DRAIN_SLACK_MS;
 	int rc = notify_drain(ai->notify, limit, drained, ai);
 	if (rc < 0 && rc != -EBUSY)

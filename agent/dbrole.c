@@ -283,7 +283,8 @@ static void local_poll_done(struct sqlbatch *b, const struct sqlbatch_result *re
 				 r->conf.instance);
 		r->poll_failing = false;
 		dbrole_parse_facts(r, res, &r->self);
-		check_settings(r, res);
+		if (r->conf.manage_read_only)
+			check_settings(r, res);
 	} else {
 		r->stats.poll_errors++;
 		if (!r->poll_failing)
@@ -501,7 +502,7 @@ void dbrole_vrrp_state(struct dbrole *r, enum vrrp_state state)
 		r->eligible_reported = false;
 	if (was == VRRP_STATE_MASTER || r->mode == DBROLE_GATING || r->mode == DBROLE_WRITABLE) {
 		if (r->diverged[0]) {
-			log_err(r->log, "instance %s: DIVERGED: lost to a master with a newer epoch; %s",
+			log_err(r->log, "instance %s: DIVERGED: lost the contest of two masters; %s",
 				r->conf.instance, r->diverged);
 			r->diverged[0] = '\0';
 		}

@@ -165,12 +165,21 @@ static void set_done(struct sqlbatch *b, const struct sqlbatch_result *res, void
 	(void)b;
 	struct dbrole *r = ctx;
 	const char *why = r->demote_why ? r->demote_why : "not master";
-	if (res->ok && sqlbatch_value(res, 1, 0, "ro") && strcmp(sqlbatch_value(res, 1, 0, "ro"), "1") == 0) {
-		bool was_ro = r->self.known && r->self.read_only;
+	const char *ro = sqlbatch_value(res, 2, 0, "ro");
+	if (res->ok && ro && strcmp(ro, "1") == 0) {
+		const char *was = sqlbatch_value(res, 0, 0, "was");
+		bool was_ro = was && strcmp(was, "1") == 0;
 		r->self.read_only = true;
 		r->stats.read_only_set++;
 		log_msg(r->log, was_ro ? LOG_LVL_DEBUG : LOG_LVL_INFO, "instance %s: role: read_only = ON (%s)",
 			r->conf.instance, why);
+		/* Sessions of a server that was read-only already could not
+		 * write (the application user lacks READ ONLY ADMIN): leave
+		 * them, e.g. reads on a replica when vigild starts. */
+		if (was_ro && !r->demote_retried) {
+			demote_finish(r);
+			return;
+		}
 		demote_list(r);
 		return;
 	}
@@ -205,7 +214,8 @@ static void set_done(struct sqlbatch *b, const struct sqlbatch_result *res, void
 
 static void demote_set(struct dbrole *r)
 {
-	struct sqlbatch_stmt s[3] = {
+	struct sqlbatch_stmt s[4] = {
+		{ .sql = "SELECT @@read_only AS was", .deadline_ms = r->conf.stmt_timeout_ms },
 		{ .sql = "SET GLOBAL read_only = ON", .deadline_ms = r->conf.stmt_timeout_ms },
 		{ .sql = "SELECT @@read_only AS ro", .deadline_ms = r->conf.stmt_timeout_ms },
 		/* A gate given up before it opened stopped the IO thread of a
@@ -218,7 +228,7 @@ static void demote_set(struct dbrole *r)
 	if (restart_io)
 		log_info(r->log, "instance %s: demote: the promotion gate did not open: restarting the IO thread it stopped",
 			 r->conf.instance);
-	if (sqlbatch_run(r->local, s, restart_io ? 3 : 2, set_done, r) < 0)
+	if (sqlbatch_run(r->local, s, restart_io ? 4 : 3, set_done, r) < 0)
 		demote_finish(r);
 }
 
