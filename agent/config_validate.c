@@ -292,6 +292,11 @@ static int validate_data_safety(struct vctx *v, size_t i)
 		    "mysql_replication check (the witness uses the role check's port and "
 		    "credentials): track one or set role_check", in->name);
 	}
+	/* Not given: 300 ms, or two advert intervals when adverts are
+	 * faster, so the probe always starts inside the silence it judges
+	 * (100 ms adverts: 200 ms) and a fast config needs no extra key. */
+	if (!config_origin_has(o, "witness_timeout") && in->witness_timeout_ms > 2u * in->advert_interval_ms)
+		in->witness_timeout_ms = 2u * in->advert_interval_ms;
 	/* The probe starts witness_timeout before the Master_Down_Timer
 	 * expires, and that timer is 3 advert intervals plus the skew
 	 * (RFC 5798 6.1): a longer probe would start before the silence. */

@@ -138,8 +138,10 @@ static bool master_heard(struct dbrole *r)
 
 void dbrole_evaluate(struct dbrole *r)
 {
-	/* Nothing to say before the local server was asked once. */
-	if (!r->conf.manage_read_only || r->stats.polls == 0)
+	/* Nothing to say before the local server was asked once; nothing
+	 * to decide while MASTER (eligibility gates the way in; the verdict
+	 * is given again on the way out). */
+	if (!r->conf.manage_read_only || r->stats.polls == 0 || r->vstate == VRRP_STATE_MASTER)
 		return;
 	struct db_peer_view views[DBROLE_MAX_PEERS];
 	size_t n = 0;

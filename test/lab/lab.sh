@@ -442,6 +442,43 @@ lab_drop_vrrp_percent() {
 	printf 'table inet lab_loss {\n%s}\n' "$rules" | lab_exec "$host" nft -f -
 }
 
+# lab_drop_vrrp_between A B: drop VRRP (IP protocol 112) between hosts A
+# and B, both ways, and nothing else (TCP, ARP, other hosts' adverts pass):
+# inside each of the two hosts, an nftables table "lab_vrrp_pair" drops
+# protocol 112 arriving from the other's address (multicast adverts have
+# no per-peer destination, so the filter is on the receiving side). More
+# pairs may be added; idempotent.
+lab_drop_vrrp_between() {
+	local a=$1 b=$2
+	lab_ns "$a" >/dev/null && lab_ns "$b" >/dev/null || return 1
+	_lab_vrrp_pair_add "$a" "${LAB_ADDR[$b]}" && _lab_vrrp_pair_add "$b" "${LAB_ADDR[$a]}"
+}
+
+# lab_allow_vrrp_between A B: undo lab_drop_vrrp_between A B (other pairs
+# stay blocked).
+lab_allow_vrrp_between() {
+	local a=$1 b=$2
+	lab_ns "$a" >/dev/null && lab_ns "$b" >/dev/null || return 1
+	lab_exec "$a" nft delete element inet lab_vrrp_pair peers "{ ${LAB_ADDR[$b]} }" 2>/dev/null || true
+	lab_exec "$b" nft delete element inet lab_vrrp_pair peers "{ ${LAB_ADDR[$a]} }" 2>/dev/null || true
+}
+
+# _lab_vrrp_pair_add HOST ADDR: in HOST, drop protocol 112 from ADDR.
+_lab_vrrp_pair_add() {
+	# Created once: loading the file again would add the rule twice.
+	lab_exec "$1" nft list table inet lab_vrrp_pair >/dev/null 2>&1 ||
+	lab_exec "$1" nft -f - <<-'EOF' || return 1
+	table inet lab_vrrp_pair {
+		set peers { type ipv4_addr; }
+		chain in {
+			type filter hook input priority filter; policy accept;
+			ip saddr @peers meta l4proto 112 drop
+		}
+	}
+	EOF
+	lab_exec "$1" nft add element inet lab_vrrp_pair peers "{ $2 }"
+}
+
 # lab_vip_holder VIP: print, on one line, the hosts whose eth0 carries VIP
 # (prefix length ignored), in host order; empty line if none. Returns 0.
 lab_vip_holder() {

@@ -111,6 +111,17 @@ mdb_free_port() {
 # log and GTID are on (every server can be a primary), server_id unique per
 # shell. Waits until ready; prints nothing; returns 0 or 1 (error log tail
 # on stderr). Extra [mariadbd] lines: MDB_EXTRA_CNF (newline-separated).
+# Settings for vigil's data safety (DESIGN.md "Data safety"), off unless
+# asked, read when DIR/my.cnf is first written (a restart keeps them):
+#   MDB_GTID_STRICT=1  gtid_strict_mode=ON
+#   MDB_SEMISYNC=1     semi-synchronous replication usable in both
+#                      directions: master and slave side enabled,
+#                      wait_point AFTER_SYNC, timeout MDB_SEMISYNC_TIMEOUT
+#                      ms (default 5000), wait_no_slave
+#                      MDB_SEMISYNC_WAIT_NO_SLAVE (default ON: a commit
+#                      waits out the timeout even when no replica is
+#                      connected; see mdb_semisync_settle)
+#   MDB_READ_ONLY=1    read_only=ON (what the docs tell DBAs to write)
 mdb_start() {
 	local dir=$1 ns=${2:-} port=${3:-} bind=${4:-} sid
 	[ -d "$dir/data" ] || { _mdb_err "mdb_start: run mdb_init $dir first"; return 1; }
@@ -150,6 +161,7 @@ mdb_start() {
 		performance_schema=OFF
 		skip-external-locking
 		max_connections=60
+		$(_mdb_safety_cnf)
 		${MDB_EXTRA_CNF:-}
 		EOF
 	fi
@@ -176,6 +188,20 @@ mdb_start() {
 		tail -n 20 "$dir/error.log" >&2 2>/dev/null
 		return 1
 	}
+}
+
+# _mdb_safety_cnf: the [mariadbd] lines the MDB_GTID_STRICT, MDB_SEMISYNC
+# and MDB_READ_ONLY knobs ask for (see mdb_start).
+_mdb_safety_cnf() {
+	[ "${MDB_GTID_STRICT:-0}" != 1 ] || printf 'gtid_strict_mode=ON\n'
+	if [ "${MDB_SEMISYNC:-0}" = 1 ]; then
+		printf '%s\n' rpl_semi_sync_master_enabled=ON rpl_semi_sync_slave_enabled=ON \
+			rpl_semi_sync_master_wait_point=AFTER_SYNC \
+			"rpl_semi_sync_master_timeout=${MDB_SEMISYNC_TIMEOUT:-5000}" \
+			"rpl_semi_sync_master_wait_no_slave=${MDB_SEMISYNC_WAIT_NO_SLAVE:-ON}"
+	fi
+	[ "${MDB_READ_ONLY:-0}" != 1 ] || printf 'read_only=ON\n'
+	return 0
 }
 
 _mdb_remember() {
@@ -285,14 +311,24 @@ mdb_add_vigil_user() {
 	)
 }
 
+# mdb_add_repl_user DIR: create the replication user ($MDB_REPL_USER) on
+# DIR's server only (sql_log_bin=0: no binlog event, so nothing replicates
+# and a semi-sync primary without a replica yet does not wait out its
+# timeout). Give it to every server that may become a primary.
+mdb_add_repl_user() {
+	mdb_sql "$1" "SET SESSION sql_log_bin = 0;
+		CREATE OR REPLACE USER '$MDB_REPL_USER'@'%' IDENTIFIED BY '$MDB_REPL_PASSWORD';
+		GRANT REPLICATION SLAVE ON *.* TO '$MDB_REPL_USER'@'%'"
+}
+
 # mdb_make_replica REPLICA_DIR PRIMARY_DIR PRIMARY_HOST PRIMARY_PORT: create
-# the replication user on the primary, point the replica at it with GTID
-# (MASTER_USE_GTID=slave_pos) and start both threads; waits (bounded 10 s)
-# until the IO thread is connected. Returns 0 or 1.
+# the replication user on the primary (mdb_add_repl_user: local, not
+# replicated), point the replica at it with GTID (MASTER_USE_GTID=slave_pos)
+# and start both threads; waits (bounded 10 s) until the IO thread is
+# connected. Returns 0 or 1.
 mdb_make_replica() {
 	local rdir=$1 pdir=$2 phost=$3 pport=$4 t0 io
-	mdb_sql "$pdir" "CREATE OR REPLACE USER '$MDB_REPL_USER'@'%' IDENTIFIED BY '$MDB_REPL_PASSWORD';
-		GRANT REPLICATION SLAVE ON *.* TO '$MDB_REPL_USER'@'%'" || return 1
+	mdb_add_repl_user "$pdir" || return 1
 	mdb_sql "$rdir" "STOP SLAVE; CHANGE MASTER TO MASTER_HOST='$phost', MASTER_PORT=$pport,
 		MASTER_USER='$MDB_REPL_USER', MASTER_PASSWORD='$MDB_REPL_PASSWORD',
 		MASTER_CONNECT_RETRY=1, MASTER_USE_GTID=slave_pos; START SLAVE" || return 1
@@ -311,4 +347,41 @@ mdb_make_replica() {
 mdb_slave_field() {
 	"$MDB_CLIENT" --defaults-file="$1/root.cnf" --connect-timeout=5 -e 'SHOW SLAVE STATUS\G' 2>/dev/null |
 		awk -v c="$2" -F': ' '{ k=$1; sub(/^ +/, "", k); if (k == c) { print $2; exit } }'
+}
+
+# mdb_var DIR NAME: a global variable (@@global.NAME) of DIR's server.
+mdb_var() { mdb_sql "$1" "SELECT @@global.$2"; }
+
+# mdb_status DIR NAME: one global status value (SHOW GLOBAL STATUS).
+mdb_status() {
+	mdb_sql "$1" "SHOW GLOBAL STATUS LIKE '$2'" | awk -F'\t' '{ print $2; exit }'
+}
+
+# mdb_semisync_settle DIR: with semi-sync on and wait_no_slave ON, a
+# server that has no semi-sync replica of its own waits the whole
+# rpl_semi_sync_master_timeout at its first binlogged commit (a replica's
+# SQL thread too, with log_slave_updates: seen here, 2.5 s of replication
+# stall), then turns the master side off until a replica catches up. Make
+# that first wait short: set the timeout to 10 ms now; call
+# mdb_semisync_restore after the server committed something (e.g. applied
+# a replicated event). A lab device: a DBA's servers pay the full timeout
+# once, which is why this is not in mdb_start.
+mdb_semisync_settle() {
+	mdb_sql "$1" "SET GLOBAL rpl_semi_sync_master_timeout = 10"
+}
+
+# mdb_semisync_restore DIR [MS]: see mdb_semisync_settle. Waits (bounded,
+# MS default 5000) for Rpl_semi_sync_master_status OFF, then puts the
+# configured timeout back. Returns 1 if the master side did not turn off in
+# time (the timeout is restored anyway).
+mdb_semisync_restore() {
+	local dir=$1 ms=${2:-5000} t0 st rc=1
+	t0=$(_mdb_now_ms)
+	while [ $(($(_mdb_now_ms) - t0)) -lt "$ms" ]; do
+		st=$(mdb_status "$dir" Rpl_semi_sync_master_status)
+		[ "$st" = OFF ] && { rc=0; break; }
+		sleep 0.02
+	done
+	mdb_sql "$dir" "SET GLOBAL rpl_semi_sync_master_timeout = ${MDB_SEMISYNC_TIMEOUT:-5000}" || rc=1
+	return $rc
 }

@@ -786,6 +786,14 @@ static void test_data_safety_values(void **state)
 	assert_int_equal(in->role_timeout_ms, 60000);
 	unload(&l);
 
+	/* witness_timeout not given: two advert intervals when that is less
+	 * than 300 ms, so fast adverts need no extra key */
+	load(&l, BASE_P "manage_read_only = yes\nadvert_interval = 100ms\n" PING);
+	dump(&l.diag);
+	assert_int_equal(l.rc, 0);
+	assert_int_equal(l.cfg->instances[0].witness_timeout_ms, 200);
+	unload(&l);
+
 	/* the witness can be turned off under manage_read_only; witness_timeout
 	 * is then not held to the advert interval */
 	load(&l, BASE_P "manage_read_only = yes\nwitness = no\nadvert_interval = 10ms\n"
@@ -903,7 +911,7 @@ static void test_data_safety_rules(void **state)
 	 * was written, else at advert_interval */
 	expect_error(BASE_P "manage_read_only = yes\nwitness_timeout = 600ms\n" PING, 7,
 		     "instance a: witness_timeout (600ms) must be below 3 * advert_interval (600ms)");
-	expect_error(BASE_P "manage_read_only = yes\nadvert_interval = 100ms\n" PING, 7,
+	expect_error(BASE_P "manage_read_only = yes\nadvert_interval = 100ms\nwitness_timeout = 300ms\n" PING, 8,
 		     "instance a: witness_timeout (300ms) must be below 3 * advert_interval (300ms)");
 	expect_error(BASE_P "witness = yes\nversion = 2\nadvert_interval = 1\n"
 		     "witness_timeout = 3s\n" PING, 9,

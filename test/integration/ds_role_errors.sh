@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Data safety when vigil cannot do its job: the vigil user lacks READ_ONLY
+# ADMIN (it has the other grants data safety needs), read_only = ON in
+# every my.cnf. vigild must say so, naming the grant, and do the safe
+# thing: no server becomes writable (vigil can neither open one nor
+# vouch for one), so no write through the VIP is acknowledged. Where the VIP
+# ends up (on a read-only server, or nowhere) is printed, not asserted; it
+# is never on two hosts. vigild refusing to start counts as safe too, if it
+# names the grant. DS_BASELINE=1: today's keys.
+. "$(dirname "$0")/vigil_lab.sh"
+# shellcheck source=db_lab.sh
+. "$here/db_lab.sh"
+
+VIP=$DB_VIP
+DB_PROFILE=ds DB_READ_ONLY_CNF=1
+DB_VIGIL_PRIV="SLAVE MONITOR, REPLICATION SLAVE ADMIN, CONNECTION ADMIN, PROCESS"
+h1='' h2=''
+
+db_lab_up || exit 1
+check "the vigil user lacks READ_ONLY ADMIN" \
+	eval '! db_sql h1 "SHOW GRANTS FOR vigil@\"%\"" | grep -q "READ_ONLY ADMIN"'
+db_ds_conf h1 150 || exit 1
+db_ds_conf h2 100 || exit 1
+
+echo "== start both vigild (h1 first)"
+# vigil_start, not vigil_run: a vigild that refuses to start is allowed.
+vigil_start h1 "$LAB_DIR/h1.ini"; h1=$LAB_PID
+vigil_start h2 "$LAB_DIR/h2.ini"; h2=$LAB_PID
+ms=$(lab_wait_for 5000 eval 'vigil_log_has h1.vigild.log "READ.ONLY ADMIN" && vigil_log_has h2.vigild.log "READ.ONLY ADMIN"')
+check "both vigild logged an error naming the READ_ONLY ADMIN grant ($ms ms)" \
+	eval 'vigil_log_has h1.vigild.log "READ.ONLY ADMIN" && vigil_log_has h2.vigild.log "READ.ONLY ADMIN"'
+echo "   h1: $(grep -m1 -E 'READ.ONLY ADMIN' "$LAB_DIR/h1.vigild.log" | cut -c1-200)"
+echo "   vigild running: h1 $(lab_pid_alive "$h1" && echo yes || echo no), h2 $(lab_pid_alive "$h2" && echo yes || echo no)"
+db_writer_start 200 20 || exit 1
+read -r _ multi any < <(db_watch 30 100 "")
+check "no server writable at any of 30 samples over 3 s ($any samples with one, $multi with more)" \
+	test "$any" = 0
+holder=$(lab_vip_holder $VIP)
+check "the VIP is on at most one host ('$holder')" eval '[ "${holder// /}" = "$holder" ]'
+db_writer_stop
+db_writer_report h1
+check "no write through the VIP was acknowledged ($(db_writer_acked))" test "$(db_writer_acked)" = 0
+finish
