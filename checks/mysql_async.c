@@ -14,6 +14,10 @@
 
 #include <mysql.h>
 
+/* The connector's own read/write/connect timeouts when we hold a hard
+ * deadline of our own (see sqlconn_connect). */
+#define CONNECTOR_TIMEOUT_S 3600u
+
 #define container_of(p, type, member) ((type *)(void *)((char *)(p) - offsetof(type, member)))
 
 /* Which connector call is suspended. */
@@ -464,9 +468,12 @@ int sqlconn_connect(struct sqlconn *c, uint32_t deadline_ms, sqlconn_done_fn don
 	c->m = mysql_init(NULL);
 	if (!c->m)
 		return -ENOMEM;
-	/* The connector's own timeouts (whole seconds) sit above our hard
-	 * deadline: ours decides, theirs only cover deadline_ms == 0. */
-	unsigned secs = deadline_ms ? deadline_ms / 1000u + 2u : 10u;
+	/* The connector's own timeouts (whole seconds) are fixed here for
+	 * the connection's life, while every later operation brings its own
+	 * hard deadline (a role statement may rightly wait for a semi-sync
+	 * acknowledgement far longer than this connect): ours decide; theirs
+	 * only cover deadline_ms == 0. */
+	unsigned secs = deadline_ms ? CONNECTOR_TIMEOUT_S : 10u;
 	enum mysql_protocol_type proto = c->socket ? MYSQL_PROTOCOL_SOCKET : MYSQL_PROTOCOL_TCP;
 	if (mysql_options(c->m, MYSQL_OPT_NONBLOCK, 0) != 0 ||
 	    mysql_options(c->m, MYSQL_OPT_CONNECT_TIMEOUT, &secs) != 0 ||
