@@ -12,9 +12,11 @@
  * One probe on a persistent connection (reconnected when lost):
  *   1. SHOW REPLICA STATUS (MariaDB >= 10.5, MySQL >= 8.0.22); on error
  *      1064 it falls back to SHOW SLAVE STATUS and remembers that;
- *   2. MariaDB (a Gtid_IO_Pos column): SELECT @@gtid_slave_pos, so an IO
- *      thread that cannot reach a dead primary is judged by what the SQL
- *      thread applied of what it received;
+ *   2. every replica: SELECT @@gtid_slave_pos (MariaDB; NULL on MySQL),
+ *      @@read_only, so an IO thread that cannot reach a dead primary is
+ *      judged by what the SQL thread applied of what it received, and a
+ *      promoted server (writable, both threads stopped) is told apart
+ *      from a broken replica;
  *   3. heartbeat mode: the lag read from the heartbeat table (below);
  *   4. repl_eval() (see repl_eval.h for the decision table); value = lag
  *      in milliseconds, -1 when unknown.
