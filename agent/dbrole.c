@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // dbrole: the database side of one VRRP instance (DESIGN.md "Data safety").
-// Polling and eligibility live here; the statement sequences that change
-// the server (demotion, promotion gate, contest) in dbrole_flows.c.
+// Polling, eligibility and the local job queue live here; the statement
+// sequences in dbrole_demote.c, dbrole_gate.c, dbrole_contest.c and
+// dbrole_witness.c.
 #include "dbrole_int.h"
 
 #include <arpa/inet.h>
@@ -27,6 +28,11 @@ static const char *const mode_names[DBROLE_MODE__COUNT] = {
 const char *dbrole_mode_name(enum dbrole_mode m)
 {
 	return (unsigned)m < DBROLE_MODE__COUNT ? mode_names[m] : "?";
+}
+
+const char *dbrole_errtext(const struct sqlbatch_result *res)
+{
+	return res->error[0] ? res->error : "no answer";
 }
 
 uint64_t dbrole_now_ms(void)

@@ -120,12 +120,17 @@ void dbrole_schedule(struct dbrole *r);
 void dbrole_preempt(struct dbrole *r);
 void dbrole_start_poll(struct dbrole *r);
 
-/* dbrole_flows.c */
+/* A failed batch's error text ("no answer" when it has none). */
+const char *dbrole_errtext(const struct sqlbatch_result *res);
+
+/* dbrole_demote.c */
 void dbrole_request_demote(struct dbrole *r, const char *why, bool release);
 void dbrole_run_demote(struct dbrole *r);
+/* dbrole_gate.c */
 void dbrole_begin_gate(struct dbrole *r);
 void dbrole_run_gate(struct dbrole *r);
 void dbrole_gate_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
+/* dbrole_contest.c */
 void dbrole_run_contest(struct dbrole *r);
 
 #endif
