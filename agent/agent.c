@@ -110,7 +110,7 @@ static int release_vips(struct agent_instance *ai)
 	return rc;
 }
 
-/* DESIGN.md "Data safety", demotion order: with manage_read_only the VIP
+/* docs/data-safety.md "3.3 Demotion order": with manage_read_only the VIP
  * goes only after the server is read-only and its ordinary sessions are
  * killed (dbrole_ops.demoted), so no client keeps writing to a server that
  * is no longer master. */
@@ -478,9 +478,10 @@ static void stall_mark_cb(struct ev_loop *loop, ev_prepare *w, int revents)
  * timer or packet is handled. A MASTER woken after more than one
  * Master_Down_Interval since its last iteration (SIGSTOP, a hung kernel,
  * a VM paused) was given up for dead: a peer may hold the VIP and a
- * writable server. DESIGN.md "Data safety": it goes read-only before it
- * sends anything, then the contest decides. The loop never sleeps that
- * long otherwise: a MASTER has its advert timer.
+ * writable server. It goes read-only before it sends anything, then the
+ * contest decides (docs/data-safety.md "3.8 Two masters: the contest",
+ * a frozen master). The loop never sleeps that long otherwise: a MASTER
+ * has its advert timer.
  */
 static void stall_watch_cb(struct ev_loop *loop, ev_check *w, int revents)
 {
@@ -842,8 +843,9 @@ void agent_stop(struct agent *ag)
 	health_stop(ag->health);
 	for (size_t i = 0; i < ag->n_insts; i++) {
 		struct agent_instance *ai = &ag->insts[i];
-		/* DESIGN.md: SIGTERM on the master is a switchover: the
-		 * demotion order first, then priority 0. */
+		/* SIGTERM on the master is a switchover: the demotion order
+		 * first, then priority 0 (docs/data-safety.md "3.9 Graceful
+		 * stop is a switchover"). */
 		if (ai->role && ai->started)
 			dbrole_stop(ai->role, role_stopped, ai);
 		else

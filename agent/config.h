@@ -44,7 +44,7 @@
 #define CONFIG_DIAG_MAX 200
 /* MySQL's port: default of mysql_* checks and of database_peers. */
 #define CONFIG_MYSQL_PORT 3306
-/* Default path of the configuration file (DESIGN.md, command line). */
+/* Default path of the configuration file (docs/design.md "Command line"). */
 #define CONFIG_DEFAULT_PATH "/etc/vigil/vigil.ini"
 
 /* ---- diagnostics --------------------------------------------------- */
@@ -152,7 +152,7 @@ enum config_promote_on_timeout {
 	CONFIG_PROMOTE_WRITABLE,       /* open anyway (writes the old master acknowledged may be lost) */
 };
 
-/* VRRPv3 IPv4 checksum convention (RFC-NOTES "The checksum trap"). */
+/* VRRPv3 IPv4 checksum convention (docs/design.md "Checksums"). */
 enum config_checksum {
 	CONFIG_CHECKSUM_AUTO,          /* send pseudo-header, accept both */
 	CONFIG_CHECKSUM_PSEUDO_HEADER, /* keepalived/FRR default */
@@ -223,7 +223,7 @@ struct config_instance {
 	uint32_t garp_master_refresh_ms; /* periodic refresh while master; 0 = off */
 	uint16_t garp_master_refresh_repeat;
 	uint32_t garp_interval_ms;       /* gap between the ARPs of a burst */
-	/* Data safety (DESIGN.md "Data safety"). */
+	/* Data safety (docs/data-safety.md "9. Configuration keys"). */
 	bool manage_read_only;      /* default false; true on at most one instance */
 	char *role_check;           /* as written; NULL when not given */
 	long role_check_index;      /* index into cfg->checks of the role check; -1 when none:

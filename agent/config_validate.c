@@ -13,8 +13,8 @@
 
 #define DEFAULT_CONTROL_SOCKET "/run/vigil/vigil.sock"
 /* v3 default: Skew_Time at priority 100 is 121 ms and Master_Down_Interval
- * 721 ms, which reach DESIGN.md's failover targets (1 s would give a 609 ms
- * skew, over the 0.5 s budget for a killed mysqld). */
+ * 721 ms, which reach docs/design.md "Failover targets" (1 s would give a
+ * 609 ms skew, over the 0.5 s budget for a killed mysqld). */
 #define DEFAULT_ADVERT_V3_MS 200
 #define DEFAULT_ADVERT_V2_MS 1000   /* RFC 3768 5.3.7 default, whole seconds */
 #define DEFAULT_DEGRADED_PENALTY 10
@@ -36,7 +36,8 @@ static int global_defaults(struct vctx *v)
 	if (!g->router_id) {
 		char host[256];
 
-		/* DESIGN.md: router_id defaults to the host name. */
+		/* router_id defaults to the host name (docs/design.md
+		 * "Configuration contract"). */
 		if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
 			snprintf(host, sizeof(host), "vigil");
 		host[sizeof(host) - 1] = '\0';
@@ -134,9 +135,9 @@ static int resolve_tracks(struct vctx *v, struct config_instance *in)
 	if (in->priority == 255 && in->n_track > 0)
 		ERR(v, in->track_lines[0], "track: priority 255 (address owner) never changes, so "
 		    "tracked checks would have no effect; use a priority of 1..254");
-	/* DESIGN.md "Health takeover": resign_below must sit at or below a
-	 * degraded node's priority, or a merely degraded master hands the VIP
-	 * to a node that lacks its writes. */
+	/* docs/design.md "Health takeover": resign_below must sit at or
+	 * below a degraded node's priority, or a merely degraded master
+	 * hands the VIP to a node that lacks its writes. */
 	if (in->resign_below > 0 && in->priority != 255) {
 		unsigned line = config_key_line(&in->origin, "resign_below");
 
@@ -179,7 +180,7 @@ static void validate_pairs(struct vctx *v, size_t i)
 	}
 }
 
-/* ---- data safety (DESIGN.md "Data safety") ------------------------- */
+/* ---- data safety (docs/data-safety.md) ----------------------------- */
 
 static bool is_mysql_check(const struct config_check *c)
 {

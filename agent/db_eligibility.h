@@ -10,7 +10,7 @@
 #include "gtid.h"
 
 /*
- * DESIGN.md "Data safety", eligibility. A node may become MASTER (by any
+ * docs/data-safety.md "3.6 Eligibility". A node may become MASTER (by any
  * path: election, preempt, health takeover, Master_Down) only if its
  * server
  *   - is the current writable primary, or

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// dbrole: the database side of one VRRP instance (DESIGN.md "Data safety").
+// dbrole: the database side of one VRRP instance (docs/data-safety.md).
 // Polling, eligibility and the local job queue live here; the statement
 // sequences in dbrole_demote.c, dbrole_gate.c, dbrole_contest.c and
 // dbrole_witness.c.
@@ -184,8 +184,9 @@ void dbrole_evaluate(struct dbrole *r)
 
 /* ---- settings ------------------------------------------------------------ */
 
-/* DESIGN.md: the rules are sound only with GTID replication set up so
- * that every server can be a primary and positions compare. */
+/* The rules are sound only with GTID replication set up so that every
+ * server can be a primary and positions compare (docs/data-safety.md
+ * "4. Server settings"). */
 static void check_settings(struct dbrole *r, const struct sqlbatch_result *res)
 {
 	const char *why = NULL;
@@ -248,11 +249,11 @@ static void after_local_poll(struct dbrole *r)
 	if (!r->self.known || !r->conf.manage_read_only)
 		goto evaluate;
 	if (r->mode == DBROLE_UNKNOWN) {
-		/* DESIGN.md, start-up: a cold start that finds its VIP on the
-		 * interface and its server a writable primary listens one
-		 * Master_Down_Interval before it adopts them (the witness and
-		 * the VRRP timers decide); any other cold start begins
-		 * read-only. */
+		/* docs/data-safety.md "3.2 Start-up": a cold start that finds
+		 * its VIP on the interface and its server a writable primary
+		 * listens one Master_Down_Interval before it adopts them (the
+		 * witness and the VRRP timers decide); any other cold start
+		 * begins read-only. */
 		if (r->vip_present_at_start && !r->self.read_only && !r->self.is_replica) {
 			log_info(r->log,
 				 "instance %s: role: the VIP is on this host and the server is a writable primary: adopting them if no other master is heard",

@@ -16,7 +16,7 @@
 #include "mysql_async.h"
 
 /*
- * DESIGN.md "Data safety": the write VIP goes only to a server that has
+ * docs/data-safety.md: the write VIP goes only to a server that has
  * the data. One struct dbrole per instance with manage_read_only (or the
  * witness alone). It talks to the local server (the role check's
  * address, vigil's credentials), to the database peers (their MySQL

@@ -158,7 +158,8 @@ void dbrole_run_contest(struct dbrole *r)
 	r->want_contest = false;
 	r->job = DBROLE_JOB_CONTEST;
 	/* A master that two masters meet makes its server read-only first
-	 * (DESIGN.md); one still gating is read-only already. */
+	 * (docs/data-safety.md "3.8 Two masters: the contest"); one still
+	 * gating is read-only already. */
 	r->contest_reopen = r->mode == DBROLE_WRITABLE || r->mode == DBROLE_ADOPTING;
 	struct sqlbatch_stmt s[4];
 	size_t n = 0;

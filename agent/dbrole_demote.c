@@ -169,9 +169,9 @@ static void set_done(struct sqlbatch *b, const struct sqlbatch_result *res, void
 		return;
 	}
 	if (!res->ok && !res->connected) {
-		/* DESIGN.md: a demotion because the server is dead skips what
-		 * cannot run, and says so. The poll makes it read-only as soon
-		 * as it answers again. */
+		/* docs/data-safety.md "3.3 Demotion order": a demotion because
+		 * the server is dead skips what cannot run, and says so. The
+		 * poll makes it read-only as soon as it answers again. */
 		log_warn(r->log,
 			 "instance %s: demote (%s): the server does not answer (%s): read_only not set; it takes no writes while it does not answer and is made read-only when it does",
 			 r->conf.instance, why, dbrole_errtext(res));
@@ -234,8 +234,9 @@ void dbrole_stop(struct dbrole *r, void (*done)(void *ctx), void *ctx)
 		done(ctx);
 		return;
 	}
-	/* DESIGN.md: SIGTERM on the master is a switchover: the demotion
-	 * order first, then the priority-0 advert (the caller's). */
+	/* SIGTERM on the master is a switchover (docs/data-safety.md "3.9
+	 * Graceful stop is a switchover"): the demotion order first, then the
+	 * priority-0 advert (the caller's). */
 	r->stop_done = done;
 	r->stop_ctx = ctx;
 	dbrole_request_demote(r, "graceful stop: switchover", false);

@@ -17,6 +17,8 @@
 #define OLD_MASTER_DEADLINE_MS 1000u
 /* What STOP SLAVE IO_THREAD may take beyond role_timeout (see gate_stop_io). */
 #define STOP_IO_SLACK_MS 3000u
+/* A witness verdict this recent speaks for the takeover it preceded. */
+#define WITNESS_FRESH_MS 1000u
 /* How often the gate asks a still-writable old master again. */
 #define GATE_RETRY_MS 100u
 
@@ -99,9 +101,9 @@ static void open_done(struct sqlbatch *b, const struct sqlbatch_result *res, voi
 	gate_end(r);
 }
 
-/* Epoch row, then read_only = OFF (DESIGN.md promotion gate, step 3). The
- * row is written while read_only is still on, which vigil's READ_ONLY
- * ADMIN allows, so no client write can come before it. */
+/* Epoch row, then read_only = OFF (docs/data-safety.md "3.4 Promotion
+ * gate", step 5). The row is written while read_only is still on, which
+ * vigil's READ_ONLY ADMIN allows, so no client write can come before it. */
 static void gate_open(struct dbrole *r)
 {
 	uint64_t known = r->self.epoch;
@@ -394,8 +396,9 @@ static void local_done(struct sqlbatch *b, const struct sqlbatch_result *res, vo
 			gate_end(r);
 			return;
 		}
-		/* DESIGN.md: a server that is not a replica (and is eligible)
-		 * becomes writable at once. */
+		/* A server that is not a replica (and is eligible) becomes
+		 * writable at once (docs/data-safety.md "3.4 Promotion gate",
+		 * step 1). */
 		gate_next(r, GATE_OPEN);
 		return;
 	}
@@ -407,6 +410,15 @@ static void local_done(struct sqlbatch *b, const struct sqlbatch_result *res, vo
 	if (!r->gate_old)
 		log_info(r->log, "instance %s: gate: the old master %s is not among database_peers: waiting for what this replica received",
 			 r->conf.instance, mh ? mh : "?");
+	/* The witness of this very takeover found the VIP, that is the old
+	 * master's server, not answering a moment ago: asking it again
+	 * would only cost OLD_MASTER_DEADLINE_MS. */
+	if (r->gate_old && r->wlast == 0 && r->gate_t0_ms - r->wlast_ms < WITNESS_FRESH_MS) {
+		log_info(r->log, "instance %s: gate: the witness found the old master %s not answering: waiting for what this replica received",
+			 r->conf.instance, r->gate_old->host);
+		gate_next(r, GATE_STOP_IO);
+		return;
+	}
 	gate_next(r, r->gate_old ? GATE_OLD_MASTER : GATE_STOP_IO);
 }
 

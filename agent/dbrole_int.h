@@ -27,7 +27,7 @@ struct dbrole_peer {
 	bool failing;
 };
 
-/* Stages of the promotion gate (DESIGN.md "Data safety", promotion gate). */
+/* Stages of the promotion gate (docs/data-safety.md "3.4 Promotion gate"). */
 enum gate_stage {
 	GATE_LOCAL = 0,   /* is the local server a replica? */
 	GATE_OLD_MASTER,  /* does the old master answer, read-only, at which position? */
@@ -108,6 +108,7 @@ struct dbrole {
 	uint32_t wseq;
 	bool wrunning;
 	int wlast;                        /* last verdict logged: -1 none, 0 not served, 1 served */
+	uint64_t wlast_ms;                /* when it came */
 
 	struct dbrole_stats stats;
 };

@@ -10,8 +10,9 @@
 
 /*
  * Parse a duration written as a decimal number with an optional unit:
- * "ms" (milliseconds) or "s" (seconds); a bare number means seconds, as in
- * DESIGN.md ("100ms", "1.5s", "2" = 2000 ms). Blanks around the number are
+ * "ms" (milliseconds) or "s" (seconds); a bare number means seconds, as
+ * docs/design.md "Configuration contract" says ("100ms", "1.5s", "2" =
+ * 2000 ms). Blanks around the number are
  * not accepted (inih already trims values). A fraction is allowed with "s"
  * (and bare seconds) down to whole milliseconds: "1.5s" = 1500, "0.001" = 1;
  * "1.0005s" (a fraction of a millisecond) and "1.5ms" are refused rather

@@ -10,7 +10,7 @@
 
 /*
  * Would a healthy peer of priority peer take the VIP from this instance
- * while it advertises prio? The rules of DESIGN.md "Health takeover" and
+ * while it advertises prio? The rules of docs/design.md "Health takeover" and
  * of RFC 5798 6.4.2 (a preempting backup ignores a lower master and its
  * Master_Down_Timer runs out).
  */

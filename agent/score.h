@@ -14,10 +14,10 @@
  * instance; it tracks the instance's checks by index (the order of its
  * `track` list) and turns their results into an effective priority.
  *
- * Hysteresis (DESIGN.md "Configuration contract": "A result enters a
- * worse level after `fall` results at that level or worse, and leaves it
- * after `rise` results at a better one; a definite answer counts as
- * `fall` results at once"). Precisely, for each check:
+ * Hysteresis (docs/design.md "Scoring": a result enters a worse level
+ * after `fall` results at that level or worse, and leaves it after `rise`
+ * results at a better one; a definite answer counts as `fall` results at
+ * once). Precisely, for each check:
  *
  *   - The levels are ok < degraded < failed (worse is larger). Each check
  *     has a current level, which is what penalties use.
@@ -42,7 +42,8 @@
  *     the current level breaks every run in both directions.
  *   - Start: every check is at failed, with "no result yet", until `rise`
  *     results at a better level: a node just started never takes the VIP
- *     from a healthy master before its checks pass (DESIGN.md).
+ *     from a healthy master before its checks pass (docs/design.md
+ *     "Scoring").
  *
  * Effective priority = base - sum of (penalty of each check at failed,
  * degraded_penalty of each check at degraded), clamped to 1..254; a base

@@ -53,7 +53,7 @@ static void report(struct ping *p, const struct check_result *r)
 	check_report(p->chk, r);
 	if (confirm_next) {
 		p->confirming = true;
-		check_probe_now(p->chk); /* DESIGN.md: confirm a lost connection at once */
+		check_probe_now(p->chk); /* docs/design.md "Confirm at once" */
 	}
 }
 

@@ -7,10 +7,10 @@
 
 /*
  * Sources: RFC 5798 section 6 (VRRPv3), its successor RFC 9568 (same
- * section numbers), RFC 3768 section 6 (VRRPv2), /work/shared/RFC-NOTES.md,
- * and DESIGN.md "Health takeover" for vigil's one deviation. Beyond the
- * RFC, as keepalived does: a FAULT state, preempt_delay, an advert plus a
- * gratuitous-ARP burst when a master hears a lower priority.
+ * section numbers), RFC 3768 section 6 (VRRPv2), docs/design.md "Protocol
+ * notes", and docs/design.md "Health takeover" for vigil's one deviation.
+ * Beyond the RFC, as keepalived does: a FAULT state, preempt_delay, an
+ * advert plus a gratuitous-ARP burst when a master hears a lower priority.
  */
 
 /* ================================================================== */
@@ -263,7 +263,7 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
-/* DESIGN.md "Data safety", witness: only a takeover on silence (nobody
+/* docs/data-safety.md "3.7 Witness": only a takeover on silence (nobody
  * said anything: no priority-0 advert, no lower priority heard) is
  * corroborated; every other cause is a master that spoke. */
 static bool witness_applies(const struct vrrp_fsm *fsm)
@@ -441,14 +441,14 @@ static enum lower_verdict judge_lower(const struct vrrp_fsm *fsm,
 	const struct vrrp_fsm_config *cfg = &fsm->cfg;
 
 	/* preempt_delay window, and the hold-down after losing MASTER
-	 * (DESIGN.md "Health takeover", third point): accept the master. */
+	 * (docs/design.md "Health takeover", point 3): accept the master. */
 	if (now_ms < fsm->no_preempt_until_ms)
 		return LOWER_ACCEPT;
 	/* RFC 5798 6.4.2: with Preempt_Mode false, any master is accepted;
 	 * with it true, a lower advert is discarded. */
 	if (!cfg->health_takeover)
 		return cfg->preempt ? LOWER_DISCARD : LOWER_ACCEPT;
-	/* DESIGN.md "Health takeover" (deviation from RFC 5798 6.4.2): the
+	/* docs/design.md "Health takeover" (deviation from RFC 5798 6.4.2): the
 	 * backup knows it is healthier; with preempt on it takes over after
 	 * Skew_Time; with preempt off only from a master below resign_below
 	 * while it is not below it itself. */
@@ -479,9 +479,9 @@ static void backup_accept(struct vrrp_fsm *fsm, uint32_t interval_ms,
 
 static void backup_arm_takeover(struct vrrp_fsm *fsm, uint64_t now_ms)
 {
-	/* DESIGN.md "Health takeover": Master_Down_Timer = Skew_Time, never
-	 * later than it already is. Skew_Time is shorter the healthier we
-	 * are, so among several backups the best fires first; its adverts
+	/* docs/design.md "Health takeover": Master_Down_Timer = Skew_Time,
+	 * never later than it already is. Skew_Time is shorter the healthier
+	 * we are, so among several backups the best fires first; its adverts
 	 * then reset the others' timers. */
 	arm_no_later(fsm, now_ms + skew_ms(fsm));
 	if (fsm->mdt_cause != VRRP_REASON_HEALTH_TAKEOVER)
@@ -563,7 +563,7 @@ static void backup_priority_changed(struct vrrp_fsm *fsm, uint64_t now_ms,
 /*
  * The Master_Down_Timer ran out (whatever armed it: silence, priority 0,
  * preempt, health takeover). Plain VRRP becomes MASTER here; with data
- * safety (DESIGN.md "Data safety") two things may hold it back first:
+ * safety (docs/data-safety.md) two things may hold it back first:
  *   - eligibility: an ineligible node never enters MASTER, by any path;
  *     it stays BACKUP, and takes over as soon as it is told it is
  *     eligible if no master was heard meanwhile;
@@ -648,7 +648,7 @@ static void master_send_advert(struct vrrp_fsm *fsm, uint64_t now_ms,
 }
 
 /*
- * DESIGN.md "Data safety", two masters meet: with contest on, a MASTER
+ * docs/data-safety.md "3.8 Two masters: the contest": with contest on, a MASTER
  * that hears another master (or finds it was frozen) neither yields nor
  * announces by priority alone; the owner first makes its server
  * read-only, then compares the two servers' epochs and answers with
@@ -758,8 +758,8 @@ static void master_rx(struct vrrp_fsm *fsm, const struct vrrp_fsm_advert *adv,
 		learn_interval(fsm, adv->interval_ms);
 		set_state(fsm, VRRP_STATE_BACKUP, reason, now_ms, out);
 		record_master(fsm, adv, now_ms);
-		/* DESIGN.md "Health takeover", hold-down: after losing the VIP
-		 * to a higher priority, do not preempt it back within
+		/* docs/design.md "Health takeover", hold-down: after losing the
+		 * VIP to a higher priority, do not preempt it back within
 		 * max(preempt_delay, Master_Down_Interval). */
 		if (fsm->cfg.health_takeover &&
 		    reason == VRRP_REASON_HIGHER_PRIORITY)
@@ -864,7 +864,8 @@ static void on_advert(struct vrrp_fsm *fsm, const struct vrrp_fsm_advert *adv,
 static void on_priority(struct vrrp_fsm *fsm, uint8_t priority, uint64_t now_ms,
 			struct vrrp_fsm_actions *out)
 {
-	/* RFC 5798 6.1 / DESIGN.md scoring: the owner's 255 never changes. */
+	/* RFC 5798 6.1 / docs/design.md "Scoring": the owner's 255 never
+	 * changes. */
 	if (is_owner(fsm))
 		return;
 	/* 0 and 255 are not effective priorities (RFC 5798 5.2.4). */
@@ -877,7 +878,7 @@ static void on_priority(struct vrrp_fsm *fsm, uint8_t priority, uint64_t now_ms,
 	fsm->priority = priority;
 	switch (fsm->state) {
 	case VRRP_STATE_MASTER:
-		/* DESIGN.md "Health takeover": every change of effective
+		/* docs/design.md "Health takeover": every change of effective
 		 * priority is advertised at once (down and up), so backups
 		 * judge the master by its current health. Done whatever
 		 * health_takeover says: an extra advert is harmless to RFC
@@ -940,10 +941,10 @@ static void on_witness(struct vrrp_fsm *fsm, const struct vrrp_fsm_witness *w,
 
 static void on_stalled(struct vrrp_fsm *fsm, struct vrrp_fsm_actions *out)
 {
-	/* DESIGN.md "Data safety": a master whose loop was frozen longer
-	 * than a Master_Down_Interval was given up for dead; a peer may hold
-	 * the VIP. It sends nothing until the owner has made its server
-	 * read-only and decided the contest. */
+	/* docs/data-safety.md "3.8 Two masters: the contest": a master whose
+	 * loop was frozen longer than a Master_Down_Interval was given up for
+	 * dead; a peer may hold the VIP. It sends nothing until the owner has
+	 * made its server read-only and decided the contest. */
 	if (fsm->state != VRRP_STATE_MASTER || !fsm->cfg.contest)
 		return;
 	fsm->quiet = true;

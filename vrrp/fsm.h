@@ -49,7 +49,7 @@ enum vrrp_fsm_reason {
 	VRRP_REASON_PREEMPT,             /* preempt: master advertised below us (RFC 6.4.2) */
 	VRRP_REASON_HIGHER_PRIORITY,     /* MASTER heard a higher-priority advert */
 	VRRP_REASON_TIE_BREAK_LOST,      /* MASTER heard equal priority from a greater primary address */
-	VRRP_REASON_HEALTH_TAKEOVER,     /* vigil's health takeover (DESIGN.md) */
+	VRRP_REASON_HEALTH_TAKEOVER,     /* vigil's health takeover (docs/design.md) */
 	VRRP_REASON_LINK_DOWN,
 	VRRP_REASON_LINK_UP,
 	VRRP_REASON_FATAL_CHECK,
@@ -85,7 +85,7 @@ struct vrrp_fsm_config {
 	uint32_t preempt_delay_ms;    /* no preemption this long after startup / leaving FAULT */
 	bool health_takeover;         /* vigil's documented deviation from RFC 5798 6.4.2 */
 	uint8_t resign_below;         /* with preempt off: take over from a master below this; 0 = off */
-	/* Data safety (DESIGN.md "Data safety"); all off = plain VRRP. */
+	/* Data safety (docs/data-safety.md); all off = plain VRRP. */
 	bool eligibility;             /* MASTER only while the owner says eligible (VRRP_EV_ELIGIBLE) */
 	uint32_t witness_lead_ms;     /* >0: corroborate a takeover on silence; the probe starts
 				       * this long before the Master_Down_Timer expires */

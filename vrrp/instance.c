@@ -170,8 +170,8 @@ static void send_advert(struct vrrp_instance *inst, uint8_t priority)
 /* One ARP announcement for each VIP. */
 static void garp_round(struct vrrp_instance *inst)
 {
-	/* DESIGN.md "Data safety": two masters met, or we were frozen: no
-	 * gratuitous ARP until the contest is decided. */
+	/* docs/data-safety.md "3.8 Two masters: the contest": two masters
+	 * met, or we were frozen: no gratuitous ARP until it is decided. */
 	if (inst->garp_fd < 0 || vrrp_fsm_contest_pending(&inst->fsm))
 		return;
 	for (size_t i = 0; i < inst->conf.n_vips; i++) {

@@ -76,9 +76,9 @@ enum vrrp_drop {
 const char *vrrp_drop_name(enum vrrp_drop reason);
 
 /*
- * Checksum policy for v3 over IPv4 (config key `checksum`). See RFC-NOTES
- * "The checksum trap": RFC 5798 5.2.8 was read two ways; keepalived and FRR
- * include an IPv4 pseudo-header, RFC 9568 5.2.8 (and Cisco) do not.
+ * Checksum policy for v3 over IPv4 (config key `checksum`). See
+ * docs/design.md "Checksums": RFC 5798 5.2.8 was read two ways; keepalived
+ * and FRR include an IPv4 pseudo-header, RFC 9568 5.2.8 (and Cisco) do not.
  * Ignored for v2 (always message-only) and v3 IPv6 (always pseudo-header).
  */
 enum vrrp_csum_mode {

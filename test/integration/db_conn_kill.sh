@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The check's own connection dies while the server is fine: a DBA KILLs it
 # (several times), and wait_timeout expires on it. Either way vigild must
-# confirm with a fresh connect (DESIGN.md: confirm at once), find the
+# confirm with a fresh connect (docs/design.md "Confirm at once"), find the
 # server alive, and change nothing: no state transition on either node, no
 # priority change, the VIP stays on the master.
 #

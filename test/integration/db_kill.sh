@@ -26,8 +26,9 @@ check "h1's checks passed: priority 150" vigil_log_has h1.vigild.log 'priority [
 check "h2's checks passed: priority 100" vigil_log_has h2.vigild.log 'priority [0-9]+ -> 100'
 check "a client through the VIP is served by h1" db_answers_via_vip 1
 # h1 took the VIP from h2 (master first, alone) by a health takeover: h2
-# does not take it back within one Master_Down_Interval (721 ms, DESIGN.md's
-# hold-down). Start the clock after that, as in a running pair.
+# does not take it back within one Master_Down_Interval (721 ms, the
+# hold-down of docs/design.md "Health takeover"). Start the clock after
+# that, as in a running pair.
 sleep 1.5
 
 echo "== kill -9 mysqld on h1"

@@ -38,7 +38,7 @@
 # Servers listen on 0.0.0.0:3306 inside their namespaces (so on the VIP
 # too); h1 has server_id 1, h2 server_id 2, h3 server_id 3.
 #
-# Data safety (DESIGN.md "Data safety"; the ds_*.sh scenarios). Knobs read
+# Data safety (docs/data-safety.md; the ds_*.sh scenarios). Knobs read
 # by db_lab_up (set them before the call; DB_PROFILE=ds sets every default
 # below to its data-safety value, each knob still wins):
 #   DB_NODES=2|3        3 adds h3 (198.18.0.14), a second replica of h1

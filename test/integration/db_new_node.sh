@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # A node that starts while a healthy master holds the VIP takes it only
 # after its own checks pass, even with a higher priority and preempt on:
-# a check with no result counts as failed (DESIGN.md), so a fresh vigild
-# advertises base - penalty until its first rise.
+# a check with no result counts as failed (docs/design.md "Scoring"), so
+# a fresh vigild advertises base - penalty until its first rise.
 #  A: h2 (priority 100) is master; h1 (150, preempt) starts with its mysqld
 #     stopped: the VIP stays on h2. Then h1's mysqld starts: after rise, h1
 #     takes the VIP.

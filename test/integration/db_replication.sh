@@ -5,7 +5,8 @@
 # primary, of two degraded nodes the less degraded one holds the VIP, and
 # with mysql_replication tracked on both nodes a dead primary still hands
 # the VIP to its replica, which keeps it although its IO thread can no
-# longer connect (Seconds_Behind_Master NULL: the trap of issue 4).
+# longer connect (Seconds_Behind_Master NULL, which must not count
+# against a replica whose primary is dead).
 # Run order: (b), (c), then (a), which kills the primary's mysqld.
 . "$(dirname "$0")/vigil_lab.sh"
 # shellcheck source=db_lab.sh
@@ -144,7 +145,7 @@ ms=$(lab_wait_for 5000 lab_vip_held_by $VIP h1)
 check "all healthy again: h1 150 holds the VIP alone, h2 100 ($ms ms)" \
 	eval 'lab_vip_held_by $VIP h1 && prio_is h1.vigild.log 150 && prio_is h2.vigild.log 100'
 # h2 just lost the VIP to h1's higher priority: for one Master_Down_Interval
-# (360 ms) it accepts any master (DESIGN.md "Health takeover", hold-down),
+# (360 ms) it accepts any master (docs/design.md "Health takeover", hold-down),
 # which would add up to that to the takeover measured below. Let it pass.
 bad=$(for _ in $(seq 1 10); do lab_vip_held_by $VIP h1 || echo miss; sleep 0.1; done | grep -c miss)
 check "the VIP stays on h1 alone for 1 s ($bad misses of 10)" test "$bad" -eq 0

@@ -21,7 +21,8 @@ db_verdict_setup || exit 1
 # Both nodes: base 100, preempt = no, resign_below = 80, tracking ping and
 # a script check "health" (degraded -5: 95, failed -50: 50). resign_below
 # sits at base minus every degraded penalty (100 - 10 - 5 = 85 >= 80), as
-# DESIGN.md asks, so a merely degraded master keeps the VIP and only a
+# docs/design.md "Health takeover" asks, so a merely degraded master keeps
+# the VIP and only a
 # failing one (50 < 80) resigns. ping's slow = 300ms: see db_replication.sh.
 for h in h1 h2; do
 	db_flag $h 0

@@ -3,7 +3,7 @@
 # vigild and the real keepalived 2.2.7 in one VRRPv3 group (100 ms adverts):
 # each elects, backs up and replaces the other, and neither complains about
 # the other's packets. keepalived 2.2.7 checksums v3 over IPv4 with a
-# pseudo-header (RFC-NOTES "The checksum trap"), so vigild runs with
+# pseudo-header (docs/design.md "Checksums"), so vigild runs with
 # checksum = auto and = pseudo-header; a last case with checksum = rfc9568
 # shows keepalived's complaint, which proves the log grep would see one.
 . "$(dirname "$0")/vigil_lab.sh"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Notify scripts (DESIGN.md "Notify"): every state change runs
+# Notify scripts (docs/design.md "Notify"): every state change runs
 # notify_<state> with its own arguments, then notify with "INSTANCE name
 # STATE priority", in order, with the VIGIL_* environment, after the change
 # is carried out (VIP added before MASTER is reported, removed before the

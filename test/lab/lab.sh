@@ -9,7 +9,8 @@
 #                      224.0.0.18 floods to every port), ports p-NAME
 #   namespace P-NAME : lo up, eth0 = the peer of p-NAME, 198.18.0.x/24
 # Every veth pair is created inside P-sw and one end is moved into the host,
-# so nothing is ever added to the root namespace (DESIGN.md "Test network").
+# so nothing is ever added to the root namespace (docs/design.md "Test
+# network").
 #
 # One lab per shell at a time. State lives in LAB_* variables (set by
 # lab_init / lab_add_host, which must run in the test's own shell, not in

@@ -111,7 +111,8 @@ mdb_free_port() {
 # log and GTID are on (every server can be a primary), server_id unique per
 # shell. Waits until ready; prints nothing; returns 0 or 1 (error log tail
 # on stderr). Extra [mariadbd] lines: MDB_EXTRA_CNF (newline-separated).
-# Settings for vigil's data safety (DESIGN.md "Data safety"), off unless
+# Settings for vigil's data safety (docs/data-safety.md "4. Server
+# settings"), off unless
 # asked, read when DIR/my.cnf is first written (a restart keeps them):
 #   MDB_GTID_STRICT=1  gtid_strict_mode=ON
 #   MDB_SEMISYNC=1     semi-synchronous replication usable in both

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Unit tests of db_eligibility: every rule of db_eligible() and its reason,
-// in the order the code applies them (DESIGN.md "Data safety", "Eligible to
-// become MASTER"), with positions built by gtid_parse: the local server
+// in the order the code applies them (docs/data-safety.md "3.6
+// Eligibility"), with positions built by gtid_parse: the local server
 // unknown, a peer at a higher epoch, the writable primary, the replica rules
 // (SQL thread, IO thread, Master_Host, lag, a fresher peer once the master
 // is gone), the standalone rules (a master heard, a fresher peer at equal

@@ -173,7 +173,7 @@ static void test_timer_formulas(void **state)
 		uint8_t version, prio;
 		uint32_t interval, skew, mdi;
 	} rows[] = {
-		/* RFC-NOTES example: 1 s, priority 100 -> 609 / 3609 ms. */
+		/* docs/design.md "Timers": 1 s, prio 100 -> 609 / 3609 ms. */
 		{ 3, 100, 1000, 609, 3609 },
 		{ 2, 100, 1000, 609, 3609 },
 		/* v2 skew is in seconds whatever the interval (RFC 3768 6.1). */
@@ -359,7 +359,7 @@ static const struct backup_row backup_rows[] = {
 	{ "rfc priority 0", true, false, false, 0, 100, 0, EXP_SKEW, VRRP_REASON_PRIORITY_ZERO },
 	{ "rfc priority 0 no preempt", false, false, false, 0, 100, 0, EXP_SKEW, VRRP_REASON_PRIORITY_ZERO },
 	{ "rfc priority 0 in delay", true, false, true, 0, 100, 0, EXP_SKEW, VRRP_REASON_PRIORITY_ZERO },
-	/* DESIGN.md "Health takeover". */
+	/* docs/design.md "Health takeover". */
 	{ "ht lower preempt", true, true, false, 0, 150, 90, EXP_SKEW, VRRP_REASON_HEALTH_TAKEOVER },
 	{ "ht equal", true, true, false, 0, 90, 90, EXP_MDI, VRRP_REASON_MASTER_DOWN_TIMER },
 	{ "ht higher", true, true, false, 0, 150, 200, EXP_MDI, VRRP_REASON_MASTER_DOWN_TIMER },
@@ -1148,7 +1148,7 @@ static void net_converge(struct net *net)
 }
 
 /* ================================================================== */
-/* Health takeover (DESIGN.md)                                         */
+/* Health takeover (docs/design.md)                                    */
 /* ================================================================== */
 
 static void test_ht_one_backup(void **state)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_fsm_safety.c: the VRRP state machine's data safety on a fake clock:
- * eligibility, witness, contest, stall, resign (DESIGN.md "Data safety"). */
+ * eligibility, witness, contest, stall, resign (docs/data-safety.md). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
