@@ -51,8 +51,10 @@ static void note_divergence(struct dbrole *r, const char *peer_host, const char 
 		len += (size_t)w;
 	}
 	snprintf(r->diverged, sizeof(r->diverged),
-		 "this server holds %" PRIu64 " transaction%s that %s lacks (%s%s), written since epoch %" PRIu64 ": reconcile them before rejoining it",
-		 total, total == 1 ? "" : "s", peer_host, list, n > 8 ? ", ..." : "", r->contest_our_epoch);
+		 "this server holds %" PRIu64 " transaction%s that %s lacks (%s%s), written since epoch %" PRIu64 "%s%s%s: reconcile them before rejoining it",
+		 total, total == 1 ? "" : "s", peer_host, list, n > 8 ? ", ..." : "", r->contest_our_epoch,
+		 r->our_epoch_since[0] ? " (opened " : "", r->our_epoch_since,
+		 r->our_epoch_since[0] ? " server time)" : "");
 	log_warn(r->log, "instance %s: contest: %s", r->conf.instance, r->diverged);
 }
 
@@ -122,6 +124,8 @@ static void contest_local_done(struct sqlbatch *b, const struct sqlbatch_result 
 	r->self.read_only = true;
 	const char *ep = sqlbatch_value(res, res->n - 2, 0, "epoch");
 	r->contest_our_epoch = ep ? strtoull(ep, NULL, 10) : r->self.epoch;
+	const char *since = sqlbatch_value(res, res->n - 2, 0, "since");
+	snprintf(r->our_epoch_since, sizeof(r->our_epoch_since), "%s", since ? since : "");
 	const char *st = sqlbatch_value(res, res->n - 1, 0, "state");
 	snprintf(r->our_state, sizeof(r->our_state), "%s", st ? st : "");
 
@@ -166,7 +170,9 @@ void dbrole_run_contest(struct dbrole *r)
 	if (r->contest_reopen)
 		s[n++] = (struct sqlbatch_stmt){ .sql = "SET GLOBAL read_only = ON", .deadline_ms = r->conf.stmt_timeout_ms };
 	s[n++] = (struct sqlbatch_stmt){ .sql = "SELECT @@read_only AS ro", .deadline_ms = r->conf.stmt_timeout_ms };
-	s[n++] = (struct sqlbatch_stmt){ .sql = "SELECT COALESCE(MAX(epoch), 0) AS epoch FROM vigil.epoch",
+	/* created only grows with the epoch: MAX() is the newest row's. */
+	s[n++] = (struct sqlbatch_stmt){ .sql = "SELECT COALESCE(MAX(epoch), 0) AS epoch, MAX(created) AS since"
+						" FROM vigil.epoch",
 					 .deadline_ms = r->conf.stmt_timeout_ms, .may_fail = true };
 	s[n++] = (struct sqlbatch_stmt){ .sql = "SELECT @@gtid_binlog_state AS state", .deadline_ms = r->conf.stmt_timeout_ms };
 	if (sqlbatch_run(r->local, s, n, contest_local_done, r) < 0)

@@ -101,6 +101,7 @@ struct dbrole {
 	uint64_t contest_best;            /* highest epoch a peer answered with */
 	struct dbrole_peer *contest_best_peer;
 	char our_state[2048];             /* @@gtid_binlog_state at the contest */
+	char our_epoch_since[40];         /* when our newest epoch row was written (server time) */
 	char diverged[1024];              /* what the winner lacks, for the demotion's log */
 
 	/* witness */
