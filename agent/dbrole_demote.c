@@ -85,6 +85,15 @@ static void list_done(struct sqlbatch *b, const struct sqlbatch_result *res, voi
 {
 	(void)b;
 	struct dbrole *r = ctx;
+	if (!res->ok && !res->connected) {
+		log_warn(r->log,
+			 "instance %s: demote (%s): the server does not answer (%s): read_only %s; it takes no writes while it does not answer and is made read-only when it does",
+			 r->conf.instance, r->demote_why ? r->demote_why : "not master", dbrole_errtext(res),
+			 r->self.read_only ? "is set" : "not confirmed");
+		r->stats.read_only_failures += !r->self.read_only;
+		demote_finish(r);
+		return;
+	}
 	if (!res->ok) {
 		r->stats.role_errors++;
 		log_err(r->log, "instance %s: demote: cannot list sessions to kill: %s%s", r->conf.instance,

@@ -7,7 +7,11 @@
 # vouch for one), so no write through the VIP is acknowledged. Where the VIP
 # ends up (on a read-only server, or nowhere) is printed, not asserted; it
 # is never on two hosts. vigild refusing to start counts as safe too, if it
-# names the grant. DS_BASELINE=1: today's keys.
+# names the grant. Then, with the grant given, the server hangs during a
+# demotion (h1's mysqld stopped with SIGSTOP, then SIGTERM to h1's
+# vigild): the demotion says what it could not do, is bounded, the VIP
+# goes, and h2 takes over through its gate; when h1's vigild starts again
+# the woken server is made read-only. DS_BASELINE=1: today's keys.
 . "$(dirname "$0")/vigil_lab.sh"
 # shellcheck source=db_lab.sh
 . "$here/db_lab.sh"
@@ -41,4 +45,26 @@ check "the VIP is on at most one host ('$holder')" eval '[ "${holder// /}" = "$h
 db_writer_stop
 db_writer_report h1
 check "no write through the VIP was acknowledged ($(db_writer_acked))" test "$(db_writer_acked)" = 0
+
+echo "== the server hangs during a demotion"
+for p in "$h1" "$h2"; do lab_pid_alive "$p" && vigil_stop "$p"; done
+db_vip_clear
+db_sql h1 "GRANT READ_ONLY ADMIN ON *.* TO '$MDB_VIGIL_USER'@'%'" || exit 1
+lab_wait_for 5000 eval 'db_sql h2 "SHOW GRANTS FOR vigil@\"%\"" | grep -q "READ_ONLY ADMIN"' >/dev/null
+db_set_read_only h1 0
+db_ds_start run2 h1 h2 || exit 1
+m1=$(mark h1.vigild.log)
+db_mysqld_signal h1 STOP
+lab_kill "$h1" TERM
+ms=$(lab_wait_for 15000 lab_pid_gone "$h1")
+check "h1's vigild finished its stop in a bounded time ($ms ms) though its server hangs" lab_pid_gone "$h1"
+check "the demotion said it could not make the hung server read-only" \
+	log_has_after h1.vigild.log "$m1" 'demote \(graceful stop: switchover\): the server does not answer.*read_only not (set|confirmed)'
+ms=$(lab_wait_for 15000 eval "lab_vip_held_by $DB_VIP h2 && db_is_writable h2")
+check "h2 holds the VIP with its server writable ($ms ms)" eval "lab_vip_held_by $DB_VIP h2 && db_is_writable h2"
+db_mysqld_signal h1 CONT
+vigil_run h1 run3
+ms=$(lab_wait_for 10000 db_is_read_only h1)
+check "h1's woken server is read-only once its vigild runs again ($ms ms)" db_is_read_only h1
+check "h2's is the only writable server" test "$(db_writable_hosts)" = h2
 finish
