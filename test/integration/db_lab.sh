@@ -86,6 +86,8 @@
 #   db_ds_start RUN PRIMARY [BACKUP...]  start the vigilds, PRIMARY first;
 #                             waits for the VIP on PRIMARY with its server
 #                             writable and for each backup's checks
+#   db_ds_pair_up MIN [k=v...]  lab, h1 (150) and h2 (100) configs, both
+#                             started, the writer acknowledged MIN by h1
 #   db_watch N MS HOLDER      N samples MS apart: VIP holder and writable
 #                             servers; prints "VIP_MISSES MULTI_WRITABLE
 #                             ANY_WRITABLE" (sample counts)
@@ -737,4 +739,25 @@ db_slow_write_result() {
 	elif [[ $out =~ ERROR\ ([0-9]+) ]]; then echo "err ${BASH_REMATCH[1]}"
 	else echo "err ?"
 	fi
+}
+
+
+# db_ds_pair_up MIN_ACKED [k=v...]: the usual start of a two-node scenario:
+# the lab, h1 (150) and h2 (100) configured with db_ds_conf (extra keys
+# passed on to both), h1 master with its server writable, h2 its backup,
+# the writer running, and MIN_ACKED of its writes acknowledged by h1.
+# Exits the scenario on failure.
+db_ds_pair_up() {
+	local min=$1
+	shift
+	db_lab_up || exit 1
+	db_ds_conf h1 150 "$@" || exit 1
+	db_ds_conf h2 100 "$@" || exit 1
+	echo "== start: h1 primary (150), h2 replica (100)"
+	db_ds_start run1 h1 h2 || exit 1
+	db_writer_start 3000 60 || exit 1
+	db_writer_wait_acked "$min" 5000 1 >/dev/null || {
+		echo "the writer gets no acknowledgment from h1" >&2
+		exit 1
+	}
 }

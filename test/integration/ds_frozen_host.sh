@@ -22,13 +22,7 @@ MDI=360
 DB_WRITER_PAR=6
 h1='' h2=''
 
-db_lab_up || exit 1
-db_ds_conf h1 150 ${DS_EXTRA:+ds="$DS_EXTRA"} || exit 1
-db_ds_conf h2 100 ${DS_EXTRA:+ds="$DS_EXTRA"} || exit 1
-echo "== start: h1 primary (150), h2 replica (100)"
-db_ds_start run1 h1 h2 || exit 1
-db_writer_start 3000 60 || exit 1
-db_writer_wait_acked 10 5000 1 >/dev/null || { echo "the writer gets no acknowledgment from h1" >&2; exit 1; }
+db_ds_pair_up 10 ${DS_EXTRA:+ds="$DS_EXTRA"}
 m1=$(mark h1.vigild.log) m2=$(mark h2.vigild.log)
 
 echo "== SIGSTOP of h1's vigild and mysqld, a slow write in flight on h1"

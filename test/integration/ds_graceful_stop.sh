@@ -15,13 +15,7 @@ VIP=$DB_VIP
 DB_PROFILE=ds
 h1='' h2=''
 
-db_lab_up || exit 1
-db_ds_conf h1 150 || exit 1
-db_ds_conf h2 100 || exit 1
-echo "== start: h1 primary (150), h2 replica (100)"
-db_ds_start run1 h1 h2 || exit 1
-db_writer_start 3000 60 || exit 1
-db_writer_wait_acked 20 5000 1 >/dev/null || { echo "the writer gets no acknowledgment from h1" >&2; exit 1; }
+db_ds_pair_up 20
 
 echo "== SIGTERM of h1's vigild"
 m1=$(mark h1.vigild.log)
