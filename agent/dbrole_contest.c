@@ -17,7 +17,8 @@
 /* cmp as for ops->contest_result; why: what it rests on. */
 static void contest_answer(struct dbrole *r, int cmp, const char *why)
 {
-	r->job = DBROLE_JOB_NONE;
+	if (r->job == DBROLE_JOB_CONTEST)
+		r->job = DBROLE_JOB_NONE;
 	log_info(r->log, "instance %s: contest: %s: %s", r->conf.instance, why,
 		 cmp > 0 ? "this server wins" : cmp < 0 ? "the other one wins" : "priority decides");
 	if (cmp < 0)
@@ -112,6 +113,8 @@ static void contest_local_done(struct sqlbatch *b, const struct sqlbatch_result 
 	struct dbrole *r = ctx;
 	const char *ro = res->ok ? sqlbatch_value(res, res->n - 3, 0, "ro") : NULL;
 	if (!ro || strcmp(ro, "1") != 0) {
+		if (!res->ok && (res->deadline || !res->connected))
+			r->unanswered_ms = dbrole_now_ms(); /* the demotion that follows need not wait again */
 		log_warn(r->log, "instance %s: contest: cannot confirm this server is read-only (%s)",
 			 r->conf.instance, res->ok ? "read_only is still 0" : dbrole_errtext(res));
 		contest_answer(r, -1, "a server that may be writable gives way");
@@ -195,6 +198,23 @@ void dbrole_contest(struct dbrole *r, const struct vrrp_fsm_advert *peer)
 		return;
 	}
 	r->contest_peer = *peer;
+	if (r->mode == DBROLE_GATING) {
+		/* Read-only already, and it was eligible a moment ago: the
+		 * peers' last polls suffice (asking the other server again
+		 * would hold up the gate when that server hangs). */
+		struct dbrole_peer *p = peer->priority ? peer_by_addr(r, &peer->src) : NULL;
+		r->contest_reopen = false;
+		r->contest_our_epoch = r->self.epoch;
+		char why[160];
+		if (!p || !p->f.known) {
+			contest_answer(r, 0, "gating here, the other server's epoch unknown");
+			return;
+		}
+		snprintf(why, sizeof(why), "gating here at epoch %" PRIu64 ", %s polled at %" PRIu64,
+			 r->self.epoch, p->host, p->f.epoch);
+		contest_answer(r, r->self.epoch > p->f.epoch ? 1 : r->self.epoch < p->f.epoch ? -1 : 0, why);
+		return;
+	}
 	r->want_contest = true;
 	dbrole_preempt(r);
 	dbrole_schedule(r);

@@ -75,6 +75,7 @@ struct dbrole {
 	const char *demote_why;
 	int demote_stage;
 	bool demote_retried;
+	uint64_t unanswered_ms;           /* a role statement just got no answer (0: none) */
 	unsigned kill_rounds;
 	void (*stop_done)(void *ctx);
 	void *stop_ctx;
