@@ -10,120 +10,7 @@
 #include <string.h>
 
 #include "fsm.h"
-
-/* ================================================================== */
-/* Helpers                                                              */
-/* ================================================================== */
-
-#define T0 1000000u  /* fake monotonic clock start (a real one is never 0) */
-
-static struct vrrp_fsm_config cfg_make(uint8_t version, uint8_t prio)
-{
-	struct vrrp_fsm_config c = {
-		.version = version,
-		.vrid = 51,
-		.base_priority = prio,
-		.advert_interval_ms = 1000,
-		.preempt = true,
-		.preempt_delay_ms = 0,
-		.health_takeover = false,
-		.resign_below = 0,
-	};
-	return c;
-}
-
-static struct vrrp_fsm_addr addr4(uint8_t last)
-{
-	struct vrrp_fsm_addr a = { .len = 4, .bytes = { 198, 18, 0, last } };
-	return a;
-}
-
-static void fsm_setup(struct vrrp_fsm *fsm, const struct vrrp_fsm_config *cfg,
-		      uint8_t self_last)
-{
-	struct vrrp_fsm_addr self = addr4(self_last);
-
-	assert_int_equal(vrrp_fsm_init(fsm, cfg, &self), 0);
-	assert_string_equal(vrrp_state_name(vrrp_fsm_state(fsm)), "INIT");
-}
-
-static void step_type(struct vrrp_fsm *fsm, enum vrrp_fsm_event_type type,
-		      uint64_t now, struct vrrp_fsm_actions *out)
-{
-	struct vrrp_fsm_event ev = { .type = type };
-
-	vrrp_fsm_step(fsm, &ev, now, out);
-}
-
-static void step_advert(struct vrrp_fsm *fsm, uint8_t prio, uint32_t interval_ms,
-			uint8_t src_last, uint64_t now, struct vrrp_fsm_actions *out)
-{
-	struct vrrp_fsm_event ev = { .type = VRRP_EV_ADVERT };
-
-	ev.advert.priority = prio;
-	ev.advert.interval_ms = interval_ms;
-	ev.advert.src = addr4(src_last);
-	vrrp_fsm_step(fsm, &ev, now, out);
-}
-
-static void step_prio(struct vrrp_fsm *fsm, uint8_t prio, uint64_t now,
-		      struct vrrp_fsm_actions *out)
-{
-	struct vrrp_fsm_event ev = { .type = VRRP_EV_PRIORITY };
-
-	ev.priority = prio;
-	vrrp_fsm_step(fsm, &ev, now, out);
-}
-
-/* Compare by name so a failure prints "announce" != "add-vips". */
-static void expect_actions(const struct vrrp_fsm_actions *out,
-			   const enum vrrp_fsm_action_type *types, size_t n)
-{
-	assert_int_equal(out->count, n);
-	for (size_t i = 0; i < n; i++)
-		assert_string_equal(vrrp_fsm_action_name(out->list[i].type),
-				    vrrp_fsm_action_name(types[i]));
-}
-
-#define EXPECT_ACTS(out, ...)                                                  \
-	do {                                                                   \
-		const enum vrrp_fsm_action_type t_[] = { __VA_ARGS__ };        \
-		expect_actions((out), t_, sizeof(t_) / sizeof(t_[0]));        \
-	} while (0)
-
-#define SEND VRRP_ACT_SEND_ADVERT
-#define ADD VRRP_ACT_ADD_VIPS
-#define REMOVE VRRP_ACT_REMOVE_VIPS
-#define ANNOUNCE VRRP_ACT_ANNOUNCE
-#define CHANGED VRRP_ACT_STATE_CHANGED
-
-static void expect_advert_prio(const struct vrrp_fsm_actions *out, size_t i,
-			       uint8_t prio)
-{
-	assert_true(i < out->count);
-	assert_int_equal(out->list[i].type, VRRP_ACT_SEND_ADVERT);
-	assert_int_equal(out->list[i].advert_priority, prio);
-}
-
-/* The last action must be STATE_CHANGED from -> to because reason. */
-static void expect_change(const struct vrrp_fsm_actions *out, enum vrrp_state from,
-			  enum vrrp_state to, enum vrrp_fsm_reason reason)
-{
-	const struct vrrp_fsm_action *a;
-
-	assert_true(out->count > 0);
-	a = &out->list[out->count - 1];
-	assert_string_equal(vrrp_fsm_action_name(a->type), "state-changed");
-	assert_string_equal(vrrp_state_name(a->change.from), vrrp_state_name(from));
-	assert_string_equal(vrrp_state_name(a->change.to), vrrp_state_name(to));
-	assert_string_equal(vrrp_fsm_reason_name(a->change.reason),
-			    vrrp_fsm_reason_name(reason));
-}
-
-static void expect_state(const struct vrrp_fsm *fsm, enum vrrp_state s)
-{
-	assert_string_equal(vrrp_state_name(vrrp_fsm_state(fsm)), vrrp_state_name(s));
-}
+#include "fsm_steps.h"
 
 /* ================================================================== */
 /* Names, formulas, config                                              */
@@ -476,8 +363,9 @@ static void test_backup_prio_zero_never_later(void **state)
 /* Shutdown                                                             */
 /* ================================================================== */
 
-static void make_master(struct vrrp_fsm *fsm, const struct vrrp_fsm_config *c,
-			uint8_t self_last, uint64_t *now)
+/* Plain VRRP: MASTER at startup or at the first Master_Down_Timer. */
+static void make_master_plain(struct vrrp_fsm *fsm, const struct vrrp_fsm_config *c,
+			      uint8_t self_last, uint64_t *now)
 {
 	struct vrrp_fsm_actions out;
 
@@ -499,7 +387,7 @@ static void test_shutdown(void **state)
 
 	(void)state;
 	/* RFC 5798 6.4.3: MASTER sends priority 0, drops VIPs, INIT. */
-	make_master(&fsm, &c, 1, &now);
+	make_master_plain(&fsm, &c, 1, &now);
 	step_type(&fsm, VRRP_EV_SHUTDOWN, now + 10, &out);
 	EXPECT_ACTS(&out, SEND, REMOVE, CHANGED);
 	expect_advert_prio(&out, 0, 0);
@@ -535,7 +423,7 @@ static void test_master_rx_prio_zero(void **state)
 	uint64_t now = T0;
 
 	(void)state;
-	make_master(&fsm, &c, 1, &now);
+	make_master_plain(&fsm, &c, 1, &now);
 	step_advert(&fsm, 0, 1000, 2, now + 300, &out);
 	EXPECT_ACTS(&out, SEND);
 	expect_advert_prio(&out, 0, 100);
@@ -551,7 +439,7 @@ static void test_master_rx_higher(void **state)
 	uint64_t now = T0;
 
 	(void)state;
-	make_master(&fsm, &c, 1, &now);
+	make_master_plain(&fsm, &c, 1, &now);
 	/* Higher priority, 500 ms interval: learned, no advert from us. */
 	step_advert(&fsm, 101, 500, 2, now + 300, &out);
 	EXPECT_ACTS(&out, REMOVE, CHANGED);
@@ -575,7 +463,7 @@ static void test_master_tie_break(void **state)
 
 	(void)state;
 	/* Equal priority, sender .9 > our .5: we yield (RFC 9568 6.4.3). */
-	make_master(&fsm, &c, 5, &now);
+	make_master_plain(&fsm, &c, 5, &now);
 	step_advert(&fsm, 100, 1000, 9, now + 1, &out);
 	EXPECT_ACTS(&out, REMOVE, CHANGED);
 	expect_change(&out, VRRP_STATE_MASTER, VRRP_STATE_BACKUP,
@@ -583,7 +471,7 @@ static void test_master_tie_break(void **state)
 
 	/* Equal priority, sender .3 < our .5: we stay and assert. */
 	now = T0;
-	make_master(&fsm, &c, 5, &now);
+	make_master_plain(&fsm, &c, 5, &now);
 	step_advert(&fsm, 100, 1000, 3, now + 1, &out);
 	EXPECT_ACTS(&out, SEND, ANNOUNCE);
 	expect_advert_prio(&out, 0, 100);
@@ -592,11 +480,11 @@ static void test_master_tie_break(void **state)
 	/* Unsigned compare, network order: 198.18.0.200 > 198.18.0.100 and
 	 * 10.0.0.1 < 198.18.0.1 although "signed bytes" would say otherwise. */
 	now = T0;
-	make_master(&fsm, &c, 100, &now);
+	make_master_plain(&fsm, &c, 100, &now);
 	step_advert(&fsm, 100, 1000, 200, now + 1, &out);
 	expect_state(&fsm, VRRP_STATE_BACKUP);
 	now = T0;
-	make_master(&fsm, &c, 1, &now);
+	make_master_plain(&fsm, &c, 1, &now);
 	{
 		struct vrrp_fsm_event ev = { .type = VRRP_EV_ADVERT };
 
@@ -610,7 +498,7 @@ static void test_master_tie_break(void **state)
 
 	/* Our address changed to a higher one: now we win against .9. */
 	now = T0;
-	make_master(&fsm, &c, 5, &now);
+	make_master_plain(&fsm, &c, 5, &now);
 	assert_int_equal(vrrp_fsm_set_self(&fsm, (const uint8_t[]){ 198, 18, 0, 10 }, 4), 0);
 	step_advert(&fsm, 100, 1000, 9, now + 1, &out);
 	EXPECT_ACTS(&out, SEND, ANNOUNCE);
@@ -627,7 +515,7 @@ static void test_master_rx_lower(void **state)
 	for (uint8_t version = 2; version <= 3; version++) {
 		c = cfg_make(version, 150);
 		now = T0;
-		make_master(&fsm, &c, 1, &now);
+		make_master_plain(&fsm, &c, 1, &now);
 		/* RFC 9568 6.4.3 (and keepalived for v2): advert at once,
 		 * re-armed, plus a gratuitous ARP burst. */
 		step_advert(&fsm, 100, 1000, 2, now + 250, &out);
@@ -647,7 +535,7 @@ static void test_own_advert_ignored(void **state)
 	uint64_t now = T0;
 
 	(void)state;
-	make_master(&fsm, &c, 7, &now);
+	make_master_plain(&fsm, &c, 7, &now);
 	step_advert(&fsm, 100, 1000, 7, now + 1, &out);
 	assert_int_equal(out.count, 0);
 	assert_int_equal(vrrp_fsm_counters(&fsm)->own_adverts_ignored, 1);
@@ -704,7 +592,7 @@ static void test_fault_from_master(void **state)
 	uint64_t now = T0;
 
 	(void)state;
-	make_master(&fsm, &c, 1, &now);
+	make_master_plain(&fsm, &c, 1, &now);
 	step_type(&fsm, VRRP_EV_LINK_DOWN, now + 1, &out);
 	EXPECT_ACTS(&out, SEND, REMOVE, CHANGED);
 	expect_advert_prio(&out, 0, 0);
@@ -757,7 +645,7 @@ static void test_fault_both_flags(void **state)
 	uint64_t now = T0;
 
 	(void)state;
-	make_master(&fsm, &c, 1, &now);
+	make_master_plain(&fsm, &c, 1, &now);
 	step_type(&fsm, VRRP_EV_FAULT_SET, now + 1, &out);
 	expect_change(&out, VRRP_STATE_MASTER, VRRP_STATE_FAULT, VRRP_REASON_FATAL_CHECK);
 	step_type(&fsm, VRRP_EV_LINK_DOWN, now + 2, &out);
@@ -820,7 +708,7 @@ static void test_fault_owner(void **state)
 	uint64_t now = T0;
 
 	(void)state;
-	make_master(&fsm, &c, 1, &now);
+	make_master_plain(&fsm, &c, 1, &now);
 	step_type(&fsm, VRRP_EV_LINK_DOWN, now + 1, &out);
 	EXPECT_ACTS(&out, SEND, REMOVE, CHANGED);
 	expect_advert_prio(&out, 0, 0);
@@ -864,7 +752,7 @@ static void test_priority_master_advertised(void **state)
 	uint64_t now = T0;
 
 	(void)state;
-	make_master(&fsm, &c, 1, &now);
+	make_master_plain(&fsm, &c, 1, &now);
 	/* Every change is advertised at once and re-arms Adver_Timer. */
 	step_prio(&fsm, 90, now + 100, &out);
 	EXPECT_ACTS(&out, SEND);
@@ -915,7 +803,7 @@ static void test_owner_never_lowers(void **state)
 	fsm_setup(&fsm, &c, 1);
 	step_prio(&fsm, 50, now, &out);  /* before start */
 	assert_int_equal(vrrp_fsm_priority(&fsm), 255);
-	make_master(&fsm, &c, 1, &now);
+	make_master_plain(&fsm, &c, 1, &now);
 	step_prio(&fsm, 50, now + 1, &out);
 	assert_int_equal(out.count, 0);
 	assert_int_equal(vrrp_fsm_priority(&fsm), 255);
@@ -924,206 +812,10 @@ static void test_owner_never_lowers(void **state)
 }
 
 /* ================================================================== */
-/* A fake network: N FSMs wired together, zero-latency delivery         */
+/* Health takeover (docs/design.md)                                    */
 /* ================================================================== */
 
-#define NET_MAX 4
-#define NET_QUEUE 64
-
-struct net {
-	uint64_t now;
-	int n;
-	struct vrrp_fsm fsm[NET_MAX];
-	bool connected[NET_MAX];          /* false: no adverts in or out */
-	bool vips[NET_MAX];               /* what the glue would hold */
-	uint64_t wakeup[NET_MAX];
-	unsigned transitions[NET_MAX];
-	unsigned adverts_sent[NET_MAX];
-	uint64_t master_since[NET_MAX];
-	enum vrrp_fsm_reason last_reason[NET_MAX];
-	struct { int from; uint8_t prio; } q[NET_QUEUE];
-	int qn;
-	int settled_master;               /* -1: do not check */
-	unsigned master_changes;          /* after net_settle() */
-};
-
-static void net_init(struct net *net)
-{
-	memset(net, 0, sizeof(*net));
-	net->now = T0;
-	net->settled_master = -1;
-}
-
-static int net_add(struct net *net, const struct vrrp_fsm_config *c)
-{
-	int i = net->n++;
-	struct vrrp_fsm_addr a = addr4((uint8_t)(i + 1));
-
-	assert_true(i < NET_MAX);
-	assert_int_equal(vrrp_fsm_init(&net->fsm[i], c, &a), 0);
-	net->connected[i] = true;
-	return i;
-}
-
-static void net_exec(struct net *net, int i, const struct vrrp_fsm_actions *out)
-{
-	for (size_t k = 0; k < out->count; k++) {
-		const struct vrrp_fsm_action *a = &out->list[k];
-
-		switch (a->type) {
-		case VRRP_ACT_SEND_ADVERT:
-			net->adverts_sent[i]++;
-			if (!net->connected[i])
-				break;
-			assert_true(net->qn < NET_QUEUE);
-			net->q[net->qn].from = i;
-			net->q[net->qn].prio = a->advert_priority;
-			net->qn++;
-			break;
-		case VRRP_ACT_ADD_VIPS:
-			assert_false(net->vips[i]);
-			net->vips[i] = true;
-			break;
-		case VRRP_ACT_REMOVE_VIPS:
-			assert_true(net->vips[i]);
-			net->vips[i] = false;
-			break;
-		case VRRP_ACT_ANNOUNCE:
-			assert_true(net->vips[i]);  /* GARP only for VIPs we hold */
-			break;
-		case VRRP_ACT_STATE_CHANGED:
-			assert_int_equal(k, out->count - 1);  /* always last */
-			assert_int_equal(a->change.to, vrrp_fsm_state(&net->fsm[i]));
-			net->transitions[i]++;
-			net->last_reason[i] = a->change.reason;
-			if (a->change.to == VRRP_STATE_MASTER)
-				net->master_since[i] = net->now;
-			break;
-		case VRRP_ACT_WITNESS_START:
-		case VRRP_ACT_WITNESS_CANCEL:
-		case VRRP_ACT_CONTEST_START:
-		case VRRP_ACT_REOPEN:
-		case VRRP_ACT_COUNT:
-			fail();  /* data safety is off in these scenarios */
-		}
-	}
-	net->wakeup[i] = out->wakeup_ms;
-	/* The glue's view and the FSM's must agree after every step. */
-	assert_int_equal(net->vips[i],
-			 vrrp_fsm_state(&net->fsm[i]) == VRRP_STATE_MASTER);
-}
-
-static void net_deliver(struct net *net);
-
-static void net_event(struct net *net, int i, const struct vrrp_fsm_event *ev)
-{
-	struct vrrp_fsm_actions out;
-
-	vrrp_fsm_step(&net->fsm[i], ev, net->now, &out);
-	net_exec(net, i, &out);
-	net_deliver(net);
-}
-
-static void net_deliver(struct net *net)
-{
-	/* Bounded: each delivery can only cause a bounded number of sends. */
-	for (int guard = 0; net->qn > 0; guard++) {
-		int from = net->q[0].from;
-		uint8_t prio = net->q[0].prio;
-		struct vrrp_fsm_event ev = { .type = VRRP_EV_ADVERT };
-
-		assert_true(guard < 1000);
-		memmove(&net->q[0], &net->q[1], (size_t)(net->qn - 1) * sizeof(net->q[0]));
-		net->qn--;
-		ev.advert.priority = prio;
-		ev.advert.interval_ms = net->fsm[from].cfg.advert_interval_ms;
-		ev.advert.src = addr4((uint8_t)(from + 1));
-		for (int j = 0; j < net->n; j++) {
-			struct vrrp_fsm_actions out;
-
-			if (j == from || !net->connected[j])
-				continue;
-			vrrp_fsm_step(&net->fsm[j], &ev, net->now, &out);
-			net_exec(net, j, &out);
-		}
-	}
-}
-
-static void net_type(struct net *net, int i, enum vrrp_fsm_event_type type)
-{
-	struct vrrp_fsm_event ev = { .type = type };
-
-	net_event(net, i, &ev);
-}
-
-static void net_prio(struct net *net, int i, uint8_t prio)
-{
-	struct vrrp_fsm_event ev = { .type = VRRP_EV_PRIORITY };
-
-	ev.priority = prio;
-	net_event(net, i, &ev);
-}
-
-static int net_master_count(const struct net *net, int *which)
-{
-	int count = 0;
-
-	for (int i = 0; i < net->n; i++) {
-		if (vrrp_fsm_state(&net->fsm[i]) == VRRP_STATE_MASTER) {
-			count++;
-			if (which)
-				*which = i;
-		}
-	}
-	return count;
-}
-
-/* After every instant: if settled, exactly one master, the same one. */
-static void net_check(struct net *net)
-{
-	int m = -1;
-
-	if (net->settled_master < 0)
-		return;
-	assert_int_equal(net_master_count(net, &m), 1);
-	if (m != net->settled_master) {
-		net->master_changes++;
-		net->settled_master = m;
-	}
-}
-
-/* Advance the fake clock to @until, delivering every TIMER on time. */
-static void net_run(struct net *net, uint64_t until)
-{
-	for (unsigned guard = 0;; guard++) {
-		uint64_t next = UINT64_MAX;
-
-		assert_true(guard < 100000000u);
-		for (int i = 0; i < net->n; i++)
-			if (net->wakeup[i] && net->wakeup[i] < next)
-				next = net->wakeup[i];
-		if (next > until)
-			break;
-		assert_true(next >= net->now);  /* never asked to go back */
-		net->now = next;
-		for (int i = 0; i < net->n; i++)
-			if (net->wakeup[i] && net->wakeup[i] <= net->now)
-				net_type(net, i, VRRP_EV_TIMER);
-		net_check(net);
-	}
-	net->now = until;
-}
-
-/* Start counting master changes from the current master. */
-static void net_settle(struct net *net)
-{
-	int m = -1;
-
-	assert_int_equal(net_master_count(net, &m), 1);
-	net->settled_master = m;
-	net->master_changes = 0;
-}
-
+/* Health takeover on, preempt as given: the nodes of the fake network. */
 static struct vrrp_fsm_config cfg_ht(uint8_t prio, bool preempt)
 {
 	struct vrrp_fsm_config c = cfg_make(3, prio);
@@ -1132,24 +824,6 @@ static struct vrrp_fsm_config cfg_ht(uint8_t prio, bool preempt)
 	c.health_takeover = true;
 	return c;
 }
-
-/* A master at 200 and the given backups, converged: node 0 is master. */
-static void net_converge(struct net *net)
-{
-	net_type(net, 0, VRRP_EV_STARTUP);
-	net_run(net, net->now + 5000);   /* node 0 alone becomes master */
-	for (int i = 1; i < net->n; i++)
-		net_type(net, i, VRRP_EV_STARTUP);
-	net_run(net, net->now + 10000);
-	assert_int_equal(vrrp_fsm_state(&net->fsm[0]), VRRP_STATE_MASTER);
-	for (int i = 1; i < net->n; i++)
-		expect_state(&net->fsm[i], VRRP_STATE_BACKUP);
-	net_settle(net);
-}
-
-/* ================================================================== */
-/* Health takeover (docs/design.md)                                    */
-/* ================================================================== */
 
 static void test_ht_one_backup(void **state)
 {
