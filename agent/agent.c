@@ -877,3 +877,34 @@ void agent_free(struct agent *ag)
 	free(ag->insts);
 	free(ag);
 }
+
+/* ---- read-only view ---------------------------------------------------- */
+
+const struct vigil_config *agent_config(const struct agent *ag)
+{
+	return ag->cfg;
+}
+
+const struct health *agent_health(const struct agent *ag)
+{
+	return ag->health;
+}
+
+const struct vrrp_instance *agent_vrrp(const struct agent *ag, size_t i)
+{
+	return i < ag->n_insts ? ag->insts[i].vrrp : NULL;
+}
+
+const struct dbrole *agent_role(const struct agent *ag, size_t i)
+{
+	return i < ag->n_insts ? ag->insts[i].role : NULL;
+}
+
+int agent_vips_held(const struct agent *ag, size_t i, struct vip_addr *out, size_t cap,
+		    size_t *n)
+{
+	*n = 0;
+	if (i >= ag->n_insts || !ag->insts[i].vips)
+		return -EINVAL;
+	return vip_held(ag->insts[i].vips, out, cap, n);
+}

@@ -11,6 +11,10 @@
 #include "log.h"
 
 struct agent;
+struct dbrole;
+struct health;
+struct vip_addr;
+struct vrrp_instance;
 
 /*
  * Build the daemon's objects for a validated configuration: one VRRP
@@ -49,5 +53,25 @@ bool agent_failed(const struct agent *ag);
 /* Free everything; VIPs still held are removed (crash-safe path for a
  * stop that did not complete). Accepts NULL. */
 void agent_free(struct agent *ag);
+
+/* ---- a read-only view of the running state (vigilctl status) ---- */
+
+/* The configuration the agent runs. */
+const struct vigil_config *agent_config(const struct agent *ag);
+
+/* The checks and scores. */
+const struct health *agent_health(const struct agent *ag);
+
+/* Instance i's VRRP instance (i in config order; NULL when out of range). */
+const struct vrrp_instance *agent_vrrp(const struct agent *ag, size_t i);
+
+/* Instance i's database role; NULL without manage_read_only and witness
+ * (or when i is out of range). */
+const struct dbrole *agent_role(const struct agent *ag, size_t i);
+
+/* The VIPs instance i holds on its interface now, as vip_held(): out/cap,
+ * n receives how many. Returns 0 or -EINVAL. */
+int agent_vips_held(const struct agent *ag, size_t i, struct vip_addr *out, size_t cap,
+		    size_t *n);
 
 #endif

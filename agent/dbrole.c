@@ -142,6 +142,36 @@ static bool master_heard(struct dbrole *r)
 	return r->ops.master_heard(r->ctx, &a);
 }
 
+/*
+ * After the instance was in FAULT (its link down: no peer could be
+ * reached, so "no reachable peer is fresher" proved nothing), eligibility
+ * waits until the local server and every peer were asked again (answered
+ * or not) since it left FAULT: a peer that took over meanwhile then shows
+ * its newer epoch first. The local server's last answer must also be
+ * recent: a server that stopped answering is judged by that, not by what
+ * it said before.
+ */
+static bool fresh_look(struct dbrole *r)
+{
+	if (r->look_gen) {
+		if (r->self_gen < r->look_gen)
+			return false;
+		for (size_t i = 0; i < r->n_peers; i++)
+			if (r->peers[i].polled_gen < r->look_gen)
+				return false;
+		r->look_gen = 0;
+	}
+	return true;
+}
+
+/* The local facts, or unknown when the server has not answered for a
+ * while (a poll still waiting on a hung server). */
+static bool self_stale(const struct dbrole *r)
+{
+	uint64_t limit = 2ull * r->conf.poll_interval_ms + 1000u;
+	return r->self.known && r->job == DBROLE_JOB_POLL && dbrole_now_ms() - r->self_ms > limit;
+}
+
 void dbrole_evaluate(struct dbrole *r)
 {
 	/* Nothing to say before the local server was asked once; nothing
@@ -153,8 +183,13 @@ void dbrole_evaluate(struct dbrole *r)
 	size_t n = 0;
 	for (size_t i = 0; i < r->n_peers && n < DBROLE_MAX_PEERS; i++)
 		views[n++] = (struct db_peer_view){ .host = r->peers[i].host, .facts = &r->peers[i].f };
+	struct db_facts stale;
+	if (self_stale(r)) {
+		stale = r->self;
+		stale.known = false;
+	}
 	struct db_eligibility_input in = {
-		.self = &r->self,
+		.self = self_stale(r) ? &stale : &r->self,
 		.io_was_connected = r->io_was_connected,
 		.peers = views,
 		.n_peers = n,
@@ -165,6 +200,9 @@ void dbrole_evaluate(struct dbrole *r)
 	bool e = !r->refused && db_eligible(&in, why, sizeof(why));
 	if (r->refused)
 		snprintf(why, sizeof(why), "the server's settings are unsound for data safety");
+	else if (!fresh_look(r))
+		e = false, snprintf(why, sizeof(why),
+				     "waiting for a fresh look at the local server and every peer (after a fault or a loss of contact)");
 	if (r->eligible_reported && e == r->eligible && strcmp(why, r->why) == 0)
 		return;
 	bool changed = !r->eligible_reported || e != r->eligible;
@@ -235,6 +273,7 @@ void dbrole_start_poll(struct dbrole *r)
 {
 	struct sqlbatch_stmt s[4];
 	size_t n = poll_stmts(r, true, s);
+	r->poll_gen_started = r->gen;
 	if (sqlbatch_run(r->local, s, n, local_poll_done, r) == 0)
 		r->job = DBROLE_JOB_POLL;
 }
@@ -272,7 +311,7 @@ static void after_local_poll(struct dbrole *r)
 	} else if (r->mode == DBROLE_READ_ONLY && !r->self.read_only) {
 		r->stats.reasserted++;
 		log_err(r->log,
-			"instance %s: role: the server is WRITABLE while this node is %s: read_only = ON again (someone turned it off, or the server restarted without read_only = ON in my.cnf)",
+			"instance %s: role: the server is WRITABLE while this node is %s: read_only = ON again (someone turned it off, it restarted without read_only = ON in my.cnf, or it did not answer when this node last left MASTER)",
 			r->conf.instance, vrrp_state_name(r->vstate));
 		dbrole_request_demote(r, "found writable while not master", false);
 	}
@@ -286,12 +325,14 @@ static void local_poll_done(struct sqlbatch *b, const struct sqlbatch_result *re
 	struct dbrole *r = ctx;
 	r->job = DBROLE_JOB_NONE;
 	r->stats.polls++;
+	r->self_gen = r->poll_gen_started;
 	if (res->ok) {
 		if (!r->self.known && r->poll_failing)
 			log_info(r->log, "instance %s: role: the local server answers again",
 				 r->conf.instance);
 		r->poll_failing = false;
 		dbrole_parse_facts(r, res, &r->self);
+		r->self_ms = dbrole_now_ms();
 		if (r->conf.manage_read_only)
 			check_settings(r, res);
 	} else {
@@ -312,6 +353,7 @@ static void peer_poll_done(struct sqlbatch *b, const struct sqlbatch_result *res
 	struct dbrole_peer *p = ctx;
 	struct dbrole *r = p->r;
 	p->polling = false;
+	p->polled_gen = p->gen_started;
 	if (res->ok) {
 		dbrole_parse_facts(r, res, &p->f);
 	} else {
@@ -332,6 +374,7 @@ static void poll_peers(struct dbrole *r)
 			continue;
 		struct sqlbatch_stmt s[4];
 		size_t n = poll_stmts(r, false, s);
+		p->gen_started = r->gen;
 		if (sqlbatch_run(p->b, s, n, peer_poll_done, p) == 0)
 			p->polling = true;
 	}
@@ -495,6 +538,16 @@ void dbrole_vrrp_state(struct dbrole *r, enum vrrp_state state)
 	r->vstate = state;
 	if (!r->conf.manage_read_only || r->stopping || state == was)
 		return;
+	if (state == VRRP_STATE_FAULT || was == VRRP_STATE_FAULT) {
+		/* Whatever was seen before or during the fault is stale. */
+		r->gen++;
+		r->look_gen = r->gen;
+		if (r->eligible) {
+			r->eligible = false;
+			snprintf(r->why, sizeof(r->why), "FAULT: waiting for a fresh look at the peers");
+			r->ops.eligible(r->ctx, false);
+		}
+	}
 	if (state == VRRP_STATE_MASTER) {
 		if (r->mode == DBROLE_ADOPTING && r->self.known && !r->self.read_only) {
 			log_info(r->log, "instance %s: role: adopted the writable primary (epoch %" PRIu64 ")",

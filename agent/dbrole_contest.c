@@ -15,6 +15,9 @@
 /* ===================================================================== */
 
 /* cmp as for ops->contest_result; why: what it rests on. */
+/* The longest a contest waits for this server to go read-only. */
+#define CONTEST_READ_ONLY_MS 1000u
+
 static void contest_answer(struct dbrole *r, int cmp, const char *why)
 {
 	if (r->job == DBROLE_JOB_CONTEST)
@@ -27,15 +30,36 @@ static void contest_answer(struct dbrole *r, int cmp, const char *why)
 	dbrole_schedule(r);
 }
 
-/* What this server holds that the other lacks, for the loser's report. */
-static void note_divergence(struct dbrole *r, const char *peer_host, const char *their_state)
+/* Add to @l what @more holds beyond it (per domain and server). */
+static void gtid_merge(struct gtid_list *l, const struct gtid_list *more)
 {
-	struct gtid_list ours, theirs;
+	for (size_t i = 0; i < more->n; i++) {
+		size_t j = 0;
+		while (j < l->n && (l->e[j].domain != more->e[i].domain || l->e[j].server != more->e[i].server))
+			j++;
+		if (j < l->n) {
+			if (more->e[i].seq > l->e[j].seq)
+				l->e[j].seq = more->e[i].seq;
+		} else if (l->n < GTID_MAX) {
+			l->e[l->n++] = more->e[i];
+		}
+	}
+}
+
+/* What this server holds that the other lacks, for the loser's report:
+ * the other's binary log state plus what its IO thread received (a
+ * replica of ours still applying lacks nothing: its gate waits for it). */
+static void note_divergence(struct dbrole *r, const char *peer_host, const char *their_state,
+			    const char *their_received)
+{
+	struct gtid_list ours, theirs, received;
 	char err[128];
 	r->diverged[0] = '\0';
 	if (gtid_parse(r->our_state, &ours, err, sizeof(err)) < 0 ||
 	    gtid_parse(their_state ? their_state : "", &theirs, err, sizeof(err)) < 0)
 		return;
+	if (their_received && gtid_parse(their_received, &received, err, sizeof(err)) == 0)
+		gtid_merge(&theirs, &received);
 	struct gtid_gap gaps[8];
 	size_t n = gtid_state_gaps(&theirs, &ours, gaps, 8);
 	if (n == 0)
@@ -80,7 +104,8 @@ static void contest_peer_done(struct sqlbatch *b, const struct sqlbatch_result *
 			r->contest_best_peer = p;
 		}
 		if (theirs >= r->contest_our_epoch)
-			note_divergence(r, p->host, sqlbatch_value(res, 1, 0, "state"));
+			note_divergence(r, p->host, sqlbatch_value(res, 1, 0, "state"),
+					sqlbatch_value(res, 2, 0, "Gtid_IO_Pos"));
 	}
 	if (--r->contest_asked > 0)
 		return;
@@ -147,13 +172,15 @@ static void contest_local_done(struct sqlbatch *b, const struct sqlbatch_result 
 			sqlbatch_cancel(q->b);
 			q->polling = false;
 		}
-		struct sqlbatch_stmt s[2] = {
+		struct sqlbatch_stmt s[3] = {
 			{ .sql = "SELECT COALESCE(MAX(epoch), 0) AS epoch FROM vigil.epoch",
 			  .deadline_ms = r->conf.stmt_timeout_ms, .may_fail = true },
 			{ .sql = "SELECT @@gtid_binlog_state AS state, @@read_only AS ro",
 			  .deadline_ms = r->conf.stmt_timeout_ms },
+			/* What it received but may not have applied yet. */
+			{ .sql = "SHOW SLAVE STATUS", .deadline_ms = r->conf.stmt_timeout_ms, .may_fail = true },
 		};
-		if (sqlbatch_run(q->b, s, 2, contest_peer_done, q) == 0)
+		if (sqlbatch_run(q->b, s, 3, contest_peer_done, q) == 0)
 			r->contest_asked++;
 	}
 	if (r->contest_asked == 0)
@@ -170,9 +197,12 @@ void dbrole_run_contest(struct dbrole *r)
 	r->contest_reopen = r->mode == DBROLE_WRITABLE || r->mode == DBROLE_ADOPTING;
 	struct sqlbatch_stmt s[4];
 	size_t n = 0;
+	/* Short: a server too slow to go read-only gives way (the other
+	 * master is alive); the VIP must not stay on two hosts meanwhile. */
+	uint32_t dl = r->conf.stmt_timeout_ms < CONTEST_READ_ONLY_MS ? r->conf.stmt_timeout_ms : CONTEST_READ_ONLY_MS;
 	if (r->contest_reopen)
-		s[n++] = (struct sqlbatch_stmt){ .sql = "SET GLOBAL read_only = ON", .deadline_ms = r->conf.stmt_timeout_ms };
-	s[n++] = (struct sqlbatch_stmt){ .sql = "SELECT @@read_only AS ro", .deadline_ms = r->conf.stmt_timeout_ms };
+		s[n++] = (struct sqlbatch_stmt){ .sql = "SET GLOBAL read_only = ON", .deadline_ms = dl };
+	s[n++] = (struct sqlbatch_stmt){ .sql = "SELECT @@read_only AS ro", .deadline_ms = dl };
 	/* created only grows with the epoch: MAX() is the newest row's. */
 	s[n++] = (struct sqlbatch_stmt){ .sql = "SELECT COALESCE(MAX(epoch), 0) AS epoch, MAX(created) AS since"
 						" FROM vigil.epoch",
@@ -205,14 +235,22 @@ void dbrole_contest(struct dbrole *r, const struct vrrp_fsm_advert *peer)
 		struct dbrole_peer *p = peer->priority ? peer_by_addr(r, &peer->src) : NULL;
 		r->contest_reopen = false;
 		r->contest_our_epoch = r->self.epoch;
-		char why[160];
+		char why[200];
 		if (!p || !p->f.known) {
-			contest_answer(r, 0, "gating here, the other server's epoch unknown");
+			/* Not open yet, nothing to lose: the other one, open or
+			 * not, decides with what it knows. */
+			contest_answer(r, -1, "gating here, the other master's epoch unknown: giving way");
 			return;
 		}
-		snprintf(why, sizeof(why), "gating here at epoch %" PRIu64 ", %s polled at %" PRIu64,
-			 r->self.epoch, p->host, p->f.epoch);
-		contest_answer(r, r->self.epoch > p->f.epoch ? 1 : r->self.epoch < p->f.epoch ? -1 : 0, why);
+		uint64_t ours = r->self.epoch;
+		/* A replica of that very master gets its epoch rows through
+		 * replication, and the gate waits for all of them: count them
+		 * as ours (then priority decides). */
+		if (r->self.is_replica && strcmp(r->self.master_host, p->host) == 0 && p->f.epoch > ours)
+			ours = p->f.epoch;
+		snprintf(why, sizeof(why), "gating here at epoch %" PRIu64 "%s, %s polled at %" PRIu64,
+			 r->self.epoch, ours != r->self.epoch ? " (its replica: the same)" : "", p->host, p->f.epoch);
+		contest_answer(r, ours > p->f.epoch ? 1 : ours < p->f.epoch ? -1 : 0, why);
 		return;
 	}
 	r->want_contest = true;

@@ -25,6 +25,7 @@ struct dbrole_peer {
 	struct db_facts f;
 	bool polling;
 	bool failing;
+	uint64_t gen_started, polled_gen; /* look generation of the running / last finished poll */
 };
 
 /* Stages of the promotion gate (docs/data-safety.md "3.4 Promotion gate"). */
@@ -60,6 +61,10 @@ struct dbrole {
 	int semisync_state;               /* -1 unknown, 0 off, 1 AFTER_COMMIT, 2 AFTER_SYNC */
 	uint32_t semisync_timeout_ms;     /* rpl_semi_sync_master_timeout, 0 when off */
 	struct db_facts self;
+	uint64_t self_ms;                 /* when the local server last answered a poll */
+	uint64_t gen;                     /* look generation: bumped when what was seen goes stale */
+	uint64_t look_gen;                /* eligibility waits for polls of this generation (0: no) */
+	uint64_t poll_gen_started, self_gen;
 	bool io_was_connected;
 	enum dbrole_mode mode;
 	enum vrrp_state vstate;

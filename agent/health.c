@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 #include "score.h"
@@ -18,6 +19,9 @@ struct health_check {
 	bool reported;
 	enum check_status status;           /* of the last result */
 	bool config_problem;                /* the last result was one */
+	uint32_t consecutive;               /* results in a row with that status */
+	uint64_t last_result_ms;            /* CLOCK_MONOTONIC; for status */
+	uint64_t last_change_ms;            /* status became what it is */
 };
 
 struct health {
@@ -30,6 +34,13 @@ struct health {
 	uint8_t *priority;                  /* last reported, per instance */
 	bool *fault;
 };
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 static void report_instance(struct health *h, size_t i)
 {
@@ -63,6 +74,14 @@ static void on_result(void *ctx, struct check *chk, const struct check_result *r
 		log_msg(h->log, r->status == CHECK_OK ? LOG_LVL_INFO : LOG_LVL_WARN,
 			"check %s: %s%s (%s)", cc->name, check_status_name(r->status),
 			r->definite ? ", definite" : "", r->detail);
+	uint64_t now = mono_ms();
+	if (!hc->reported || r->status != hc->status) {
+		hc->consecutive = 0;
+		hc->last_change_ms = now;
+	}
+	if (hc->consecutive < UINT32_MAX)
+		hc->consecutive++;
+	hc->last_result_ms = now;
 	hc->config_problem = r->config_problem;
 	hc->reported = true;
 	hc->status = r->status;
@@ -212,4 +231,44 @@ uint8_t health_priority(const struct health *h, size_t instance)
 bool health_fault(const struct health *h, size_t instance)
 {
 	return h->fault[instance];
+}
+
+int health_explain(const struct health *h, size_t instance, char *buf, size_t len)
+{
+	if (instance >= h->cfg->n_instances) {
+		if (len)
+			buf[0] = '\0';
+		return 0;
+	}
+	return score_explain(h->scores[instance], buf, len);
+}
+
+int health_check_info(const struct health *h, size_t k, struct health_check_info *out)
+{
+	if (k >= h->cfg->n_checks)
+		return -EINVAL;
+	const struct health_check *hc = &h->checks[k];
+	*out = (struct health_check_info){
+		.conf = &h->cfg->checks[k],
+		.tracked = hc->chk != NULL,
+		.last = hc->chk && hc->reported ? check_last(hc->chk) : NULL,
+		.level = CHECK_FAILED,
+		.consecutive = hc->consecutive,
+		.last_result_ms = hc->last_result_ms,
+		.last_change_ms = hc->last_change_ms,
+		.stats = hc->chk ? check_get_stats(hc->chk) : NULL,
+	};
+	/* Every instance tracking the check feeds it the same results with
+	 * the same rise, fall and penalties: the first one speaks for all. */
+	for (size_t i = 0; i < h->cfg->n_instances; i++) {
+		const struct config_instance *ci = &h->cfg->instances[i];
+		for (size_t j = 0; j < ci->n_track; j++) {
+			if (ci->track_index[j] != k)
+				continue;
+			out->level = score_level(h->scores[i], j);
+			out->penalty = score_penalty(h->scores[i], j);
+			return 0;
+		}
+	}
+	return 0;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "check.h"
 #include "config.h"
 #include "log.h"
 
@@ -45,5 +46,30 @@ uint8_t health_priority(const struct health *h, size_t instance);
 
 /* Instance i's fault flag (a fatal check failed, or has not passed yet). */
 bool health_fault(const struct health *h, size_t instance);
+
+/*
+ * Instance i's priority explained, as logged on every change ("priority
+ * 90 = 150 - 60 (ping failed)"). Returns what snprintf would; an
+ * instance out of range gives "".
+ */
+int health_explain(const struct health *h, size_t instance, char *buf, size_t len);
+
+/* One check as status shows it. Pointers are borrowed from the running
+ * objects: valid until the loop runs again. */
+struct health_check_info {
+	const struct config_check *conf;    /* its [check] section */
+	bool tracked;                       /* some instance tracks it, so it runs */
+	const struct check_result *last;    /* the last result; NULL before the first */
+	enum check_status level;            /* after rise/fall (failed until it passed) */
+	unsigned penalty;                   /* subtracted now from each instance tracking it */
+	uint32_t consecutive;               /* results in a row with last->status */
+	uint64_t last_result_ms;            /* CLOCK_MONOTONIC ms of the last result; 0: none */
+	uint64_t last_change_ms;            /* when last->status became what it is; 0: none */
+	const struct check_stats *stats;    /* the scheduler's counters; NULL when not tracked */
+};
+
+/* Fill *out for check k (index into cfg->checks). Returns 0, or -EINVAL
+ * when k is out of range. */
+int health_check_info(const struct health *h, size_t k, struct health_check_info *out);
 
 #endif

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The control socket's protocol: one request line in, one answer out.
+#ifndef VIGIL_CONTROL_PROTO_H
+#define VIGIL_CONTROL_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Pure: no I/O, no allocation. A client sends one line ("status" or
+ * "status json", words separated by blanks, a trailing CR ignored), the
+ * daemon answers with text and closes. A request it cannot parse gets a
+ * single line starting "error: " and changes nothing.
+ */
+
+/* The longest request line, newline included. */
+#define CONTROL_REQUEST_MAX 1024
+
+enum control_cmd {
+	CONTROL_CMD_STATUS,
+	CONTROL_CMD__COUNT
+};
+
+/* "status". */
+const char *control_cmd_name(enum control_cmd cmd);
+
+struct control_request {
+	enum control_cmd cmd;
+	bool json;                 /* status json: JSON instead of the table */
+};
+
+/*
+ * Parse one request line.
+ * line/len: the line without its newline (it need not be NUL-terminated;
+ * a NUL byte in it makes it malformed).
+ * req: receives the request on success.
+ * err/errlen: receives the answer for a malformed request, one line
+ * ending in "\n", e.g. "error: unknown command 'x'; try: status\n"; the
+ * offending word is cut to 32 bytes and non-printable bytes show as '?'.
+ * Returns 0, or -EINVAL for a malformed request.
+ */
+int control_parse_request(const char *line, size_t len, struct control_request *req,
+			  char *err, size_t errlen);
+
+#endif
