@@ -160,6 +160,7 @@ static bool fresh_look(struct dbrole *r)
 			if (r->peers[i].polled_gen < r->look_gen)
 				return false;
 		r->look_gen = 0;
+		r->eligible_reported = false; /* say what the fresh look found */
 	}
 	return true;
 }
@@ -177,7 +178,8 @@ void dbrole_evaluate(struct dbrole *r)
 	/* Nothing to say before the local server was asked once; nothing
 	 * to decide while MASTER (eligibility gates the way in; the verdict
 	 * is given again on the way out). */
-	if (!r->conf.manage_read_only || r->stats.polls == 0 || r->vstate == VRRP_STATE_MASTER)
+	if (!r->conf.manage_read_only || r->stats.polls == 0 || r->vstate == VRRP_STATE_MASTER ||
+	    r->vstate == VRRP_STATE_FAULT)
 		return;
 	struct db_peer_view views[DBROLE_MAX_PEERS];
 	size_t n = 0;
@@ -539,14 +541,20 @@ void dbrole_vrrp_state(struct dbrole *r, enum vrrp_state state)
 	if (!r->conf.manage_read_only || r->stopping || state == was)
 		return;
 	if (state == VRRP_STATE_FAULT || was == VRRP_STATE_FAULT) {
-		/* Whatever was seen before or during the fault is stale. */
+		/* Whatever was seen before or during the fault is stale: not
+		 * eligible until the server and every peer were asked again
+		 * after it; that verdict is reported whatever it is. */
 		r->gen++;
 		r->look_gen = r->gen;
-		if (r->eligible) {
+		if (state == VRRP_STATE_FAULT) {
+			if (r->eligible || !r->eligible_reported)
+				log_warn(r->log, "instance %s: role: NOT eligible: in FAULT; judged again once the link is back",
+					 r->conf.instance);
 			r->eligible = false;
-			snprintf(r->why, sizeof(r->why), "FAULT: waiting for a fresh look at the peers");
+			snprintf(r->why, sizeof(r->why), "in FAULT");
 			r->ops.eligible(r->ctx, false);
 		}
+		r->eligible_reported = false;
 	}
 	if (state == VRRP_STATE_MASTER) {
 		if (r->mode == DBROLE_ADOPTING && r->self.known && !r->self.read_only) {
