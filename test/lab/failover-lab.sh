@@ -1244,7 +1244,7 @@ fi
 # ---- summary -------------------------------------------------------------------
 
 step "summary: what the client saw, with manage_read_only = yes"
-fmt='  %-15s %10s %13s %9s %7s %10s %8s %9s %9s\n'
+fmt='  %-15s %10s %9s %7s %13s %10s %8s %9s %9s\n'
 printf "$fmt" case "VIP on h2" target "" "writes on h2" "no write" failed "VIP back" "pause"
 for c in "${cases[@]}"; do
 	[ -n "${R_OK[$c]+x}" ] || { printf "$fmt" "${CASE_TITLE[$c]}" "not run" - - - - - - -; continue; }
