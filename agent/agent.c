@@ -561,6 +561,8 @@ static void refresh_link(struct agent_instance *ai, int ifindex, enum linkmon_li
 			 ai->ci->name, ai->ci->interface);
 	ai->link_known = true;
 	vrrp_instance_set_link(ai->vrrp, link == LINKMON_ABSENT ? 0 : ifindex, up, primary);
+	if (ai->role && (up || link == LINKMON_ABSENT))
+		dbrole_set_self_addr(ai->role, primary);
 	start_instance(ai);
 }
 

@@ -580,6 +580,14 @@ void dbrole_vrrp_state(struct dbrole *r, enum vrrp_state state)
 	}
 }
 
+void dbrole_set_self_addr(struct dbrole *r, struct in_addr addr)
+{
+	if (addr.s_addr == 0)
+		r->self_addr[0] = '\0';
+	else
+		inet_ntop(AF_INET, &addr, r->self_addr, sizeof(r->self_addr));
+}
+
 enum dbrole_mode dbrole_mode(const struct dbrole *r)
 {
 	return r->mode;

@@ -147,6 +147,11 @@ void dbrole_reopen(struct dbrole *r);
  * is nothing to do). */
 void dbrole_stop(struct dbrole *r, void (*done)(void *ctx), void *ctx);
 
+/* This node's own address (the interface's primary, the one replicas
+ * use as Master_Host), so a contest can tell its own replica; 0.0.0.0 =
+ * unknown. */
+void dbrole_set_self_addr(struct dbrole *r, struct in_addr addr);
+
 enum dbrole_mode dbrole_mode(const struct dbrole *r);
 bool dbrole_is_eligible(const struct dbrole *r);
 const char *dbrole_eligibility_reason(const struct dbrole *r);

@@ -99,6 +99,18 @@ static void contest_peer_done(struct sqlbatch *b, const struct sqlbatch_result *
 		const char *ep = sqlbatch_value(res, 0, 0, "epoch");
 		uint64_t theirs = ep ? strtoull(ep, NULL, 10) : 0;
 		p->f.epoch = theirs;
+		/* The other master's server replicates from ours (a replica
+		 * that took over and is still applying): everything it will
+		 * have is ours, its gate waits for it: count our epoch as its.
+		 * The gating side counts the same way, so both decide alike. */
+		const char *mh = sqlbatch_value(res, 2, 0, "Master_Host");
+		const char *io = sqlbatch_value(res, 2, 0, "Slave_IO_Running");
+		if (r->self_addr[0] && mh && strcmp(mh, r->self_addr) == 0 && io && strcmp(io, "No") != 0 &&
+		    theirs < r->contest_our_epoch) {
+			log_info(r->log, "instance %s: contest: %s replicates from this server: its epoch counts as ours",
+				 r->conf.instance, p->host);
+			theirs = r->contest_our_epoch;
+		}
 		if (!r->contest_best_peer || theirs > r->contest_best) {
 			r->contest_best = theirs;
 			r->contest_best_peer = p;

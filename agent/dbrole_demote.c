@@ -85,7 +85,7 @@ static void list_done(struct sqlbatch *b, const struct sqlbatch_result *res, voi
 {
 	(void)b;
 	struct dbrole *r = ctx;
-	if (!res->ok && !res->connected) {
+	if (!res->ok && (!res->connected || res->deadline)) {
 		log_warn(r->log,
 			 "instance %s: demote (%s): the server does not answer (%s): read_only %s; it takes no writes while it does not answer and is made read-only when it does",
 			 r->conf.instance, r->demote_why ? r->demote_why : "not master", dbrole_errtext(res),
