@@ -173,6 +173,26 @@ static bool self_stale(const struct dbrole *r)
 	return r->self.known && r->job == DBROLE_JOB_POLL && dbrole_now_ms() - r->self_ms > limit;
 }
 
+/* Two reasons that differ only in their numbers. */
+static bool same_but_numbers(const char *a, const char *b)
+{
+	while (*a && *b) {
+		bool da = *a >= '0' && *a <= '9', db = *b >= '0' && *b <= '9';
+		if (da && db) {
+			while (*a >= '0' && *a <= '9')
+				a++;
+			while (*b >= '0' && *b <= '9')
+				b++;
+			continue;
+		}
+		if (*a != *b)
+			return false;
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
 void dbrole_evaluate(struct dbrole *r)
 {
 	/* Nothing to say before the local server was asked once; nothing
@@ -208,18 +228,23 @@ void dbrole_evaluate(struct dbrole *r)
 	if (r->eligible_reported && e == r->eligible && strcmp(why, r->why) == 0)
 		return;
 	bool changed = !r->eligible_reported || e != r->eligible;
+	/* A new reason for the same verdict is news too (the server answers
+	 * again, but a peer holds a newer epoch), unless only a number in it
+	 * moved (a lag): that would be a line per poll. */
+	bool new_reason = !changed && !same_but_numbers(why, r->why);
 	r->eligible = e;
 	r->eligible_reported = true;
 	snprintf(r->why, sizeof(r->why), "%s", why);
-	if (changed) {
+	if (changed || new_reason) {
 		if (e)
 			log_info(r->log, "instance %s: role: eligible (%s)", r->conf.instance, why);
 		else
 			log_warn(r->log, "instance %s: role: NOT eligible: %s", r->conf.instance, why);
-		r->ops.eligible(r->ctx, e);
 	} else {
 		log_debug(r->log, "instance %s: role: %s", r->conf.instance, why);
 	}
+	if (changed)
+		r->ops.eligible(r->ctx, e);
 }
 
 /* ---- settings ------------------------------------------------------------ */
