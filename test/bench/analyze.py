@@ -51,7 +51,7 @@ CHECKS_PER_S = {
     "ka-tutorial": 1 / 2.0,
     "ka-tuned": 1 / 1.0,
 }
-# Targets (issue 5 / DESIGN.md "Targets"), ms.
+# Targets (docs/design.md "Failover targets"), ms.
 TARGETS = {("vigil-default", "mysqld-kill"): 500, ("vigil-default", "mysqld-hang"): 1500,
            ("vigil-fast", "mysqld-kill"): 150, ("vigil-fast", "mysqld-hang"): 600}
 
@@ -478,6 +478,12 @@ def main():
                                                               int(r[2]) / 1e7 / win, r[6]))
         L.append("")
 
+    # The "Data safety" section comes from test/bench/datasafety.sh, not
+    # from this run: carry it over from the RESULTS.md being replaced.
+    ds = kept_datasafety(out)
+    if ds:
+        L.append(ds)
+
     L.append("## keepalived's track_process\n")
     L.append("keepalived can also follow mysqld with `track_process` (kernel process events, about 80 ms after "
              "mysqld dies). It is not measured here: the kernel's process-event connector answers only in the "
@@ -538,6 +544,21 @@ def main():
         print("runs without a result: " + ", ".join(bad))
     print("written: %s" % os.path.join(out, "RESULTS.md"))
     return 1 if bad or not runs else 0
+
+
+DS_BEGIN = "<!-- datasafety: begin"
+DS_END = "<!-- datasafety: end -->"
+
+
+def kept_datasafety(out):
+    """The Data safety section of OUT/RESULTS.md (between its markers), or ''."""
+    try:
+        with open(os.path.join(out, "RESULTS.md")) as f:
+            old = f.read()
+    except OSError:
+        return ""
+    b, e = old.find(DS_BEGIN), old.find(DS_END)
+    return old[b:e + len(DS_END)] + "\n" if 0 <= b < e else ""
 
 
 if __name__ == "__main__":

@@ -256,7 +256,7 @@ write_conf() {
 	local cfg=$1 h=$2 f script
 	f=$(conf_path "$cfg" "$h")
 	case $cfg in
-	vigil-default) # every timing key at its shipped default (DESIGN.md reference pair)
+	vigil-default) # every timing key at its shipped default (the reference pair of docs/design.md "Failover targets")
 		db_vigil_conf "$h" "$f" priority="${PRIO[$h]}" preempt=yes advert_interval= \
 			notify="$REC $WORK/states-$cfg.log $h" ping="penalty = 60" ;;
 	vigil-fast) # 100 ms adverts and checks; timeout 200 ms for a hang
