@@ -97,6 +97,7 @@ int control_parse_request(const char *line, size_t len, struct control_request *
 	}
 	size_t bad = word_is(w[1], wl[1], "json") ? 2 : 1;
 	shown(w[bad], wl[bad], word, sizeof(word));
-	snprintf(err, errlen, "error: status: unexpected argument '%s'; try: status, or status json\n", word);
+	snprintf(err, errlen,
+		 "error: status: unexpected argument '%s'; try: status, or status json\n", word);
 	return -EINVAL;
 }

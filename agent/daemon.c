@@ -8,9 +8,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "agent.h"
+#include "control.h"
 #include "log.h"
+#include "status.h"
 
 /* Credentials must not be readable by anyone but their owner: a database
  * password in a world-readable file is a leak waiting to happen. */
@@ -39,8 +43,32 @@ static bool defaults_file_safe(const struct vigil_config *cfg, const struct logg
 
 struct run {
 	struct agent *agent;
+	struct control *control;
 	const struct logger *log;
+	uint64_t started_ms;
 };
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* vigilctl status: a view of the running state, rendered, on the loop. */
+static char *respond(void *ctx, const struct control_request *req)
+{
+	struct run *run = ctx;
+	struct status_view v;
+	if (status_collect(&v, run->agent, mono_ms()) < 0)
+		return NULL;
+	v.pid = (long)getpid();
+	v.started_ms = run->started_ms;
+	v.control = control_stats(run->control);
+	char *out = req->json ? status_render_json(&v) : status_render_text(&v);
+	status_view_free(&v);
+	return out;
+}
 
 static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
@@ -80,17 +108,26 @@ int daemon_run(const struct vigil_config *cfg, bool use_syslog)
 	}
 
 	char err[512] = "";
-	struct run run = { .log = &log };
+	struct run run = { .log = &log, .started_ms = mono_ms() };
 	int rc = agent_new(&run.agent, loop, cfg, &log, err, sizeof(err));
+	/* The control socket before anything runs: a second vigild on the
+	 * same configuration stops here, before it touches an address. */
+	if (rc == 0) {
+		struct control_conf cc = { .path = cfg->global.control_socket };
+		rc = control_new(&run.control, loop, &cc, respond, &run, err, sizeof(err));
+	}
 	if (rc == 0)
 		rc = agent_start(run.agent, err, sizeof(err));
 	if (rc < 0) {
 		log_err(&log, "cannot start: %s", err[0] ? err : strerror(-rc));
+		control_free(run.control);
 		agent_free(run.agent);
+		ev_loop_destroy(loop);
 		log_close(&log);
 		return DAEMON_EXIT_RUNTIME;
 	}
-	log_info(&log, "started: %zu instance(s) from %s", cfg->n_instances, cfg->source);
+	log_info(&log, "started: %zu instance(s) from %s; control socket %s", cfg->n_instances,
+		 cfg->source, cfg->global.control_socket);
 
 	ev_signal sigterm, sigint, sighup;
 	ev_signal_init(&sigterm, on_stop_signal, SIGTERM);
@@ -107,6 +144,7 @@ int daemon_run(const struct vigil_config *cfg, bool use_syslog)
 	ev_signal_stop(loop, &sigint);
 	ev_signal_stop(loop, &sighup);
 	bool clean = agent_stopped(run.agent) && !agent_failed(run.agent);
+	control_free(run.control);
 	agent_free(run.agent);
 	ev_loop_destroy(loop);
 	log_info(&log, "stopped%s", clean ? "" : " (event loop ended early)");

@@ -319,8 +319,9 @@ static void instance_details(const struct status_view *v, const struct status_in
 			s->contests_lost, s->role_errors);
 	}
 	if (si->conf->witness)
-		fprintf(f, "  witness      probes %" PRIu64 " (%" PRIu64 " found the VIP served), takeovers vetoed %"
-			PRIu64 ", probes overdue %" PRIu64 "\n",
+		fprintf(f, "  witness      probes %" PRIu64 " (%" PRIu64
+			" found the VIP served), takeovers vetoed %" PRIu64
+			", probes overdue %" PRIu64 "\n",
 			s->witness_probes, s->witness_served, si->fsm->witness_vetoes,
 			si->fsm->witness_overdue);
 }
@@ -657,7 +658,7 @@ char *status_render_json(const struct status_view *v)
 	char *out = NULL;
 	if (!jb.oom) {
 		const char *s = json_object_to_json_string_ext(
-			root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+			root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
 		if (s && asprintf(&out, "%s\n", s) < 0)
 			out = NULL;
 	}

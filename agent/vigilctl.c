@@ -1,35 +1,260 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // vigilctl: the operator's command-line client for a running vigild.
 //
-// The status socket it talks to comes with the operate work; until then
-// this program only explains itself, and says plainly that no command is
-// available yet rather than pretending to query a daemon.
+// It sends one request line to vigild's control socket and prints the
+// answer. Every wait is bounded: a daemon that does not answer (stopped,
+// wedged) is reported after the timeout instead of hanging the shell.
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_SOCKET "/run/vigil/vigil.sock"
+#define DEFAULT_TIMEOUT_MS 5000
+
+/* Exit codes. */
+enum {
+	EXIT_OK = 0,
+	EXIT_ANSWER_ERROR = 1,   /* vigild answered with an error line */
+	EXIT_USAGE = 2,
+	EXIT_UNREACHABLE = 3,    /* no socket, nobody listening, no permission */
+	EXIT_TIMEOUT = 4,        /* vigild did not answer in time */
+};
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vigilctl [-s SOCKET] status [--json]\n"
+		"usage: vigilctl [-s SOCKET] [-t SECONDS] status [--json]\n"
 		"\n"
-		"Query a running vigild through its control socket\n"
-		"(default /run/vigil/vigil.sock, [global] control_socket).\n"
+		"Query a running vigild through its control socket.\n"
 		"\n"
 		"  status         each instance (state, base and effective priority,\n"
-		"                 current master, VIPs held) and each check\n"
-		"  -s SOCKET      control socket path\n"
+		"                 current master, VIPs held, timers, counters, data\n"
+		"                 safety) and each check (status, value, latency, penalty)\n"
+		"  --json         the same as one JSON object\n"
+		"  -s SOCKET      control socket ([global] control_socket; default\n"
+		"                 " DEFAULT_SOCKET ")\n"
+		"  -t SECONDS     give up after this long (default %d)\n"
 		"  -h, --help     this text\n"
 		"\n"
-		"This build of vigild has no control socket yet: no command can be\n"
-		"served. Watch vigild's log (stderr or syslog) for state changes.\n");
+		"Exit: 0 answered; 1 vigild answered with an error; 2 usage;\n"
+		"3 vigild cannot be reached; 4 vigild did not answer in time.\n",
+		DEFAULT_TIMEOUT_MS / 1000);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait for events on fd until the deadline. Returns 1 ready, 0 timed out,
+ * -1 on error. */
+static int wait_fd(int fd, short events, int64_t deadline)
+{
+	for (;;) {
+		int64_t left = deadline - mono_ms();
+		if (left <= 0)
+			return 0;
+		struct pollfd p = { .fd = fd, .events = events };
+		int rc = poll(&p, 1, (int)left);
+		if (rc > 0)
+			return 1;
+		if (rc == 0)
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+static int unreachable(const char *path, int err)
+{
+	fprintf(stderr, "vigilctl: is vigild running? socket %s: %s\n", path, strerror(err));
+	if (err == EACCES || err == EPERM)
+		fprintf(stderr, "vigilctl: the socket is mode 0600: run vigilctl as vigild's user (root)\n");
+	return EXIT_UNREACHABLE;
+}
+
+static int timed_out(const char *path, const char *what, int timeout_ms)
+{
+	fprintf(stderr, "vigilctl: vigild did not %s within %d.%d s (socket %s): is it stuck?\n",
+		what, timeout_ms / 1000, timeout_ms % 1000 / 100, path);
+	return EXIT_TIMEOUT;
+}
+
+/* Connect, retrying while the listen backlog is full (EAGAIN: vigild is
+ * busy with other clients), until the deadline. Returns the fd or an
+ * exit code (negated). */
+static int connect_to(const char *path, int64_t deadline, int timeout_ms)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "vigilctl: socket path too long: %s\n", path);
+		return -EXIT_USAGE;
+	}
+	strcpy(sa.sun_path, path);
+	for (;;) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			fprintf(stderr, "vigilctl: socket: %s\n", strerror(errno));
+			return -EXIT_UNREACHABLE;
+		}
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+		int e = errno;
+		close(fd);
+		if (e != EAGAIN)
+			return -unreachable(path, e);
+		if (mono_ms() >= deadline)
+			return -timed_out(path, "accept the connection", timeout_ms);
+		struct timespec ts = { 0, 20 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int send_all(int fd, const char *buf, size_t len, int64_t deadline, const char *path,
+		    int timeout_ms)
+{
+	size_t off = 0;
+	while (off < len) {
+		ssize_t n = send(fd, buf + off, len - off, MSG_NOSIGNAL);
+		if (n >= 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			fprintf(stderr, "vigilctl: sending to %s: %s\n", path, strerror(errno));
+			return EXIT_UNREACHABLE;
+		}
+		int w = wait_fd(fd, POLLOUT, deadline);
+		if (w == 0)
+			return timed_out(path, "take the request", timeout_ms);
+		if (w < 0) {
+			fprintf(stderr, "vigilctl: poll: %s\n", strerror(errno));
+			return EXIT_UNREACHABLE;
+		}
+	}
+	return EXIT_OK;
+}
+
+/* Read the answer until vigild closes, printing it as it comes. */
+static int receive(int fd, int64_t deadline, const char *path, int timeout_ms)
+{
+	char buf[8192];
+	bool any = false, error_line = false;
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n > 0) {
+			if (!any && (size_t)n >= 6 && memcmp(buf, "error:", 6) == 0)
+				error_line = true;
+			any = true;
+			fwrite(buf, 1, (size_t)n, error_line ? stderr : stdout);
+			continue;
+		}
+		if (n == 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			fprintf(stderr, "vigilctl: reading from %s: %s\n", path, strerror(errno));
+			return EXIT_UNREACHABLE;
+		}
+		int w = wait_fd(fd, POLLIN, deadline);
+		if (w == 0)
+			return timed_out(path, any ? "finish its answer" : "answer", timeout_ms);
+		if (w < 0) {
+			fprintf(stderr, "vigilctl: poll: %s\n", strerror(errno));
+			return EXIT_UNREACHABLE;
+		}
+	}
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "vigilctl: writing the answer: %s\n", strerror(errno));
+		return EXIT_ANSWER_ERROR;
+	}
+	if (!any) {
+		fprintf(stderr, "vigilctl: vigild closed the connection without an answer (socket %s)\n",
+			path);
+		return EXIT_ANSWER_ERROR;
+	}
+	return error_line ? EXIT_ANSWER_ERROR : EXIT_OK;
+}
+
+static int request(const char *path, const char *line, int timeout_ms)
+{
+	int64_t deadline = mono_ms() + timeout_ms;
+	int fd = connect_to(path, deadline, timeout_ms);
+	if (fd < 0)
+		return -fd;
+	int rc = send_all(fd, line, strlen(line), deadline, path, timeout_ms);
+	if (rc == EXIT_OK)
+		rc = receive(fd, deadline, path, timeout_ms);
+	close(fd);
+	return rc;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		usage(stdout);
-		return 0;
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = DEFAULT_SOCKET;
+	int timeout_ms = DEFAULT_TIMEOUT_MS;
+	int opt;
+	/* '+': options end at the subcommand, whose own options follow it. */
+	while ((opt = getopt_long(argc, argv, "+s:t:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			path = optarg;
+			break;
+		case 't': {
+			char *end;
+			double s = strtod(optarg, &end);
+			if (end == optarg || *end || !(s > 0) || s > 3600) {
+				fprintf(stderr, "vigilctl: -t: '%s' is not a number of seconds (0 < t <= 3600)\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			timeout_ms = (int)(s * 1000);
+			if (timeout_ms < 1)
+				timeout_ms = 1;
+			break;
+		}
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc && strcmp(argv[optind], "status") == 0) {
+		bool json = false;
+		int i;
+		for (i = optind + 1; i < argc; i++) {
+			if (strcmp(argv[i], "--json") == 0)
+				json = true;
+			else
+				break;
+		}
+		if (i == argc)
+			return request(path, json ? "status json\n" : "status\n", timeout_ms);
+		fprintf(stderr, "vigilctl: status: unexpected argument '%s'\n", argv[i]);
+	} else if (optind < argc) {
+		fprintf(stderr, "vigilctl: unknown command '%s'\n", argv[optind]);
 	}
 	usage(stderr);
-	return 2;
+	return EXIT_USAGE;
 }

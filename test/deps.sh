@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake pkg-config clang
-  libmariadb-dev libnl-3-dev libnl-route-3-dev libinih-dev libev-dev
+  libmariadb-dev libnl-3-dev libnl-route-3-dev libinih-dev libev-dev libjson-c-dev
   # unit tests and quality checks
   libcmocka-dev valgrind python3
   # network lab, integration and interop tests

@@ -683,3 +683,8 @@ const struct vrrp_instance_stats *vrrp_instance_stats(const struct vrrp_instance
 {
 	return &inst->stats;
 }
+
+struct in_addr vrrp_instance_primary(const struct vrrp_instance *inst)
+{
+	return inst->primary;
+}

@@ -165,6 +165,9 @@ void vrrp_instance_resign(struct vrrp_instance *inst);
 /* The state machine, read-only (state, priorities, timers, master, counters). */
 const struct vrrp_fsm *vrrp_instance_fsm(const struct vrrp_instance *inst);
 
+/* Our primary IPv4 address (the adverts' source), 0.0.0.0 when unknown. */
+struct in_addr vrrp_instance_primary(const struct vrrp_instance *inst);
+
 /* The I/O counters. */
 const struct vrrp_instance_stats *vrrp_instance_stats(const struct vrrp_instance *inst);
 

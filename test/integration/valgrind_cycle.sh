@@ -3,8 +3,9 @@
 # vigild's whole life under valgrind: start, run checks (a mysql_ping and a
 # tcp check that both find nothing listening, so the connector's failure
 # paths run; penalty 0 keeps the priority), win the election, run notify
-# scripts, ignore a SIGHUP (reload is not supported yet and must change
-# nothing), stop on SIGTERM. valgrind must report no error and no leak.
+# scripts, answer vigilctl status, ignore a SIGHUP (reload is not
+# supported yet and must change nothing), stop on SIGTERM (the control
+# socket removed). valgrind must report no error and no leak.
 . "$(dirname "$0")/vigil_lab.sh"
 lab_require valgrind
 
@@ -27,6 +28,16 @@ pid=$LAB_PID
 # valgrind is slow to start; the election takes Master_Down_Interval then.
 ms=$(lab_wait_for 20000 lab_vip_held_by $VIP h1)
 check "vigild under valgrind became master ($ms ms)" lab_vip_held_by $VIP h1
+# The control socket's paths under valgrind: a table, JSON, a malformed
+# request and a client that leaves without asking.
+VIGILCTL=$(dirname "$VIGILD")/vigilctl
+check "vigilctl status answers (table and JSON)" sh -c \
+	"'$VIGILCTL' -s '$LAB_DIR/h1.sock' status | grep -q '^vi .* MASTER ' &&
+	 '$VIGILCTL' -s '$LAB_DIR/h1.sock' status --json | grep -q '\"state\": \"MASTER\"'"
+check "a malformed request gets an error line" sh -c \
+	"printf 'nonsense\n' | python3 -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read()); print(s.recv(200).decode().strip())' '$LAB_DIR/h1.sock' |
+	 grep -q \"^error: unknown command 'nonsense'\""
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])' "$LAB_DIR/h1.sock"
 lab_kill "$pid" HUP
 sleep 0.5
 check "SIGHUP is logged as not supported and changes nothing" \
@@ -36,6 +47,7 @@ lab_kill "$pid" TERM
 lab_wait_for 20000 lab_pid_gone "$pid" >/dev/null
 check "vigild exited after SIGTERM" lab_pid_gone "$pid"
 check "VIP removed at stop" lab_vip_held_by $VIP ""
+check "control socket removed at stop" test ! -e "$LAB_DIR/h1.sock"
 check "notify saw BACKUP, MASTER, STOP" \
 	test "$(cat "$LAB_DIR/notify.out" 2>/dev/null | tr '\n' '|')" = \
 	"INSTANCE vi BACKUP 150|INSTANCE vi MASTER 150|INSTANCE vi STOP 150|"

@@ -23,6 +23,19 @@ check "h1 holds the VIP" lab_vip_held_by $VIP h1
 check "the gate wrote an epoch" vigil_log_has h1.vigild.log 'epoch [0-9]+ written'
 check "the witness probed the VIP before the takeover on silence" \
 	vigil_log_has h1.vigild.log 'witness: VIP not served'
+# vigilctl status shows the role, under valgrind too.
+"$(dirname "$VIGILD")/vigilctl" -s "$LAB_DIR/h1.sock" -t 10 status --json >"$LAB_DIR/status.json"
+check "vigilctl status --json answers" test -s "$LAB_DIR/status.json"
+check "status: MASTER, role writable, eligible, an epoch" python3 -c '
+import json, sys
+i = json.load(open(sys.argv[1]))["instances"][0]
+d = i["dataSafety"]
+sys.exit(not (i["state"] == "MASTER" and d["manageReadOnly"] and d["mode"] == "writable"
+              and d["eligible"] and d["epoch"] > 0 and d["stats"]["gatesOpened"] == 1))' \
+	"$LAB_DIR/status.json"
+"$(dirname "$VIGILD")/vigilctl" -s "$LAB_DIR/h1.sock" -t 10 status >"$LAB_DIR/status.txt"
+check "status table: the data-safety line" \
+	grep -Eq '^  data safety  writable, eligible: .*, epoch [1-9]' "$LAB_DIR/status.txt"
 lab_kill "$pid" TERM
 lab_wait_for 30000 lab_pid_gone "$pid" >/dev/null
 check "vigild exited after SIGTERM" lab_pid_gone "$pid"
