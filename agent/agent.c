@@ -495,10 +495,24 @@ static void stall_watch_cb(struct ev_loop *loop, ev_check *w, int revents)
 		return;
 	for (size_t i = 0; i < ag->n_insts; i++) {
 		struct agent_instance *ai = &ag->insts[i];
-		if (!ai->role || !ai->ci->manage_read_only || ai->state != VRRP_STATE_MASTER)
-			continue;
 		uint32_t mdi = vrrp_fsm_master_down_interval_ms(vrrp_instance_fsm(ai->vrrp));
 		if (gap <= mdi)
+			continue;
+		if (ai->state == VRRP_STATE_BACKUP) {
+			/* It was not listening: silence proves nothing yet. A
+			 * BACKUP's loop may sleep a whole Master_Down_Interval
+			 * (a dead master, no checks): only more than that by an
+			 * advert interval is a freeze, not the timer coming due. */
+			const struct vrrp_fsm *fsm = vrrp_instance_fsm(ai->vrrp);
+			if (gap <= (uint64_t)mdi + vrrp_fsm_master_adver_interval_ms(fsm))
+				continue;
+			log_warn(ag->log,
+				 "instance %s: stalled for %llu ms (more than the Master_Down_Interval, %u ms): the Master_Down_Timer starts again",
+				 ai->ci->name, (unsigned long long)gap, mdi);
+			vrrp_instance_stalled(ai->vrrp);
+			continue;
+		}
+		if (!ai->role || !ai->ci->manage_read_only || ai->state != VRRP_STATE_MASTER)
 			continue;
 		log_warn(ag->log,
 			 "instance %s: stalled for %llu ms (more than the Master_Down_Interval, %u ms): a peer may have taken over; read-only and silent until decided",

@@ -939,8 +939,19 @@ static void on_witness(struct vrrp_fsm *fsm, const struct vrrp_fsm_witness *w,
 		backup_expire(fsm, now_ms, out);
 }
 
-static void on_stalled(struct vrrp_fsm *fsm, struct vrrp_fsm_actions *out)
+static void on_stalled(struct vrrp_fsm *fsm, uint64_t now_ms,
+		       struct vrrp_fsm_actions *out)
 {
+	/* A BACKUP frozen that long heard nothing because it was not
+	 * listening, not because the master died: its Master_Down_Timer
+	 * starts again from now, so the adverts waiting in the socket (and
+	 * those that follow) count before it may take over. */
+	if (fsm->state == VRRP_STATE_BACKUP && fsm->timer_armed &&
+	    fsm->mdt_cause == VRRP_REASON_MASTER_DOWN_TIMER) {
+		witness_reset(fsm, out);
+		arm(fsm, now_ms + master_down_ms(fsm));
+		return;
+	}
 	/* docs/data-safety.md "3.8 Two masters: the contest": a master whose
 	 * loop was frozen longer than a Master_Down_Interval was given up for
 	 * dead; a peer may hold the VIP. It sends nothing until the owner has
@@ -1017,7 +1028,7 @@ void vrrp_fsm_step(struct vrrp_fsm *fsm, const struct vrrp_fsm_event *ev,
 		on_contest(fsm, ev->contest.epoch_cmp, now_ms, out);
 		break;
 	case VRRP_EV_STALLED:
-		on_stalled(fsm, out);
+		on_stalled(fsm, now_ms, out);
 		break;
 	case VRRP_EV_RESIGN:
 		on_resign(fsm, now_ms, out);

@@ -115,7 +115,9 @@ enum vrrp_fsm_event_type {
 	VRRP_EV_ELIGIBLE,     /* the owner's verdict on eligibility changed: ev.flag */
 	VRRP_EV_WITNESS,      /* a witness probe finished: ev.witness */
 	VRRP_EV_CONTEST,      /* the owner's verdict on a contest: ev.contest */
-	VRRP_EV_STALLED,      /* our event loop was frozen longer than it may be */
+	VRRP_EV_STALLED,      /* our event loop was frozen longer than a Master_Down_Interval:
+			       * a BACKUP restarts its Master_Down_Timer, a MASTER with
+			       * contest goes quiet and contests */
 	VRRP_EV_RESIGN,       /* hand over: priority 0, BACKUP for one Master_Down_Interval */
 	VRRP_EV_COUNT
 };

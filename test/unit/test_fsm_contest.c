@@ -797,10 +797,45 @@ static void test_net_resign(void **state)
 /* All off: plain VRRP, unchanged                                       */
 /* ================================================================== */
 
+/*
+ * A BACKUP whose loop was frozen was not listening: its Master_Down_Timer
+ * (silence) starts again from the moment it wakes, whatever the
+ * configuration, so the adverts that were waiting count first. A timer of
+ * another cause (priority 0, a health takeover) is kept.
+ */
+static void test_stalled_backup(void **state)
+{
+	struct vrrp_fsm fsm;
+	struct vrrp_fsm_config c = cfg_make(3, 100);
+	struct vrrp_fsm_actions out;
+
+	(void)state;
+	fsm_setup(&fsm, &c, 1);
+	step_type(&fsm, VRRP_EV_STARTUP, T0, &out);
+	assert_int_equal(out.wakeup_ms, T0 + MDI100);
+	step_type(&fsm, VRRP_EV_STALLED, T0 + 5000, &out);
+	EXPECT_NONE(&out);
+	assert_int_equal(out.wakeup_ms, T0 + 5000 + MDI100);
+	expect_state(&fsm, VRRP_STATE_BACKUP);
+	/* The timer then runs out as usual. */
+	step_type(&fsm, VRRP_EV_TIMER, T0 + 5000 + MDI100, &out);
+	expect_state(&fsm, VRRP_STATE_MASTER);
+
+	/* Priority 0 heard: Skew_Time, kept through a stall. */
+	fsm_setup(&fsm, &c, 1);
+	step_type(&fsm, VRRP_EV_STARTUP, T0, &out);
+	step_advert(&fsm, 0, 1000, 2, T0 + 100, &out);
+	assert_int_equal(out.wakeup_ms, T0 + 100 + SKEW100);
+	step_type(&fsm, VRRP_EV_STALLED, T0 + 200, &out);
+	assert_int_equal(out.wakeup_ms, T0 + 100 + SKEW100);
+}
+
 static void test_all_off_unchanged(void **state)
 {
+	/* (VRRP_EV_STALLED is not data safety's alone: a frozen BACKUP
+	 * restarts its Master_Down_Timer; test_stalled_backup.) */
 	static const enum vrrp_fsm_event_type news[] = {
-		VRRP_EV_ELIGIBLE, VRRP_EV_WITNESS, VRRP_EV_CONTEST, VRRP_EV_STALLED,
+		VRRP_EV_ELIGIBLE, VRRP_EV_WITNESS, VRRP_EV_CONTEST,
 	};
 	struct net net;
 	struct vrrp_fsm_config a = cfg_make(3, 200), b = cfg_make(3, 100);
@@ -928,6 +963,7 @@ int main(void)
 		cmocka_unit_test(test_net_contest_epoch_beats_priority),
 		cmocka_unit_test(test_net_frozen_master_wakes),
 		cmocka_unit_test(test_net_resign),
+		cmocka_unit_test(test_stalled_backup),
 		cmocka_unit_test(test_all_off_unchanged),
 		/* Regressions. */
 		cmocka_unit_test(test_contest_loser_holddown),
