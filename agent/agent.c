@@ -170,7 +170,8 @@ static enum notify_state notify_state_of(enum vrrp_state s, bool stopping)
 
 /* Queue the notify scripts of one state change, with the data-safety
  * facts as they are now. */
-static void send_notify(struct agent_instance *ai, const struct deferred_notify *d)
+static void send_notify_alarm(struct agent_instance *ai, const struct deferred_notify *d,
+			      const char *alarm)
 {
 	struct notify_change nc = {
 		.state = d->state,
@@ -189,10 +190,16 @@ static void send_notify(struct agent_instance *ai, const struct deferred_notify 
 		nc.db_eligible = eligible;
 		nc.db_epoch = epoch;
 	}
-	int rc = notify_state_change(ai->notify, &nc);
+	nc.alarm = alarm;
+	int rc = alarm ? notify_alarm(ai->notify, &nc) : notify_state_change(ai->notify, &nc);
 	if (rc < 0)
 		log_err(ai->agent->log, "instance %s: cannot queue notify scripts: %s", ai->ci->name,
 			errstr(rc));
+}
+
+static void send_notify(struct agent_instance *ai, const struct deferred_notify *d)
+{
+	send_notify_alarm(ai, d, NULL);
 }
 
 static void state_changed(void *ctx, const struct vrrp_instance_change *chg)
@@ -243,7 +250,7 @@ static void notify_done(const struct notify_report *rep, void *ctx)
 	struct agent_instance *ai = ctx;
 	const struct logger *log = ai->agent->log;
 	const char *prog = rep->argv && rep->argv[0] ? rep->argv[0] : "?";
-	const char *which = rep->generic ? "notify" : "notify_<state>";
+	const char *which = rep->alarm ? "notify_alarm" : rep->generic ? "notify" : "notify_<state>";
 	const struct proc_result *r = &rep->result;
 	if (rep->dropped) {
 		log_warn(log, "instance %s: %s %s for %s was not run (queue full or stopping)",
@@ -310,6 +317,20 @@ static void role_demoted(void *ctx)
 		ai->deferred.set = false;
 		send_notify(ai, &d);
 	}
+}
+
+/* Data safety could not do its job: the error is logged and counted
+ * already; notify_alarm tells whoever watches. */
+static void role_alarm(void *ctx, const char *what)
+{
+	struct agent_instance *ai = ctx;
+	struct deferred_notify d = {
+		.state = notify_state_of(ai->state, ai->agent->stopping),
+		.prev = notify_state_of(ai->state, ai->agent->stopping),
+		.priority = vrrp_fsm_priority(vrrp_instance_fsm(ai->vrrp)),
+		.reason = vrrp_fsm_last_reason(vrrp_instance_fsm(ai->vrrp)),
+	};
+	send_notify_alarm(ai, &d, what);
 }
 
 static void role_resign(void *ctx)
@@ -424,6 +445,7 @@ static int build_role(struct agent *ag, struct agent_instance *ai, char *err, si
 		.contest_result = role_contest_result,
 		.demoted = role_demoted,
 		.resign = role_resign,
+		.alarm = role_alarm,
 		.refuse = role_refuse,
 		.master_heard = role_master_heard,
 	};
@@ -650,6 +672,7 @@ static int build_instance(struct agent *ag, struct agent_instance *ai,
 		.notify_backup = ci->notify_backup.argv,
 		.notify_fault = ci->notify_fault.argv,
 		.notify_stop = ci->notify_stop.argv,
+		.notify_alarm = ci->notify_alarm.argv,
 		.timeout_ms = ci->notify_timeout_ms,
 	};
 	rc = notify_new(&ai->notify, ag->loop, &nconf, notify_done, ai);

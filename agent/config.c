@@ -400,6 +400,7 @@ void config_free(struct vigil_config *cfg)
 		cmd_free(&in->notify_backup);
 		cmd_free(&in->notify_fault);
 		cmd_free(&in->notify_stop);
+		cmd_free(&in->notify_alarm);
 		origin_free(&in->origin);
 	}
 	free(cfg->instances);

@@ -215,6 +215,7 @@ struct config_instance {
 	struct config_cmd notify_backup;
 	struct config_cmd notify_fault;
 	struct config_cmd notify_stop;
+	struct config_cmd notify_alarm;  /* data safety failed (VIGIL_ALARM says what) */
 	uint32_t notify_timeout_ms;
 	enum config_auth auth_type; /* v2 only */
 	char auth_pass[9];          /* 1..8 characters when auth_type = pass */

@@ -68,6 +68,7 @@ void config_check_host(const struct vigil_config *cfg, struct config_diag *diag)
 		check_program(cfg, diag, "notify_backup", &in->notify_backup);
 		check_program(cfg, diag, "notify_fault", &in->notify_fault);
 		check_program(cfg, diag, "notify_stop", &in->notify_stop);
+		check_program(cfg, diag, "notify_alarm", &in->notify_alarm);
 	}
 	for (size_t i = 0; i < cfg->n_checks; i++) {
 		const struct config_cmd *cmd = &cfg->checks[i].command;

@@ -142,6 +142,7 @@ static const struct config_keydef instance_keys[] = {
 	IK("notify_backup", K_CMD, notify_backup, 0, 0),
 	IK("notify_fault", K_CMD, notify_fault, 0, 0),
 	IK("notify_stop", K_CMD, notify_stop, 0, 0),
+	IK("notify_alarm", K_CMD, notify_alarm, 0, 0),
 	IK("notify_timeout", K_DURATION, notify_timeout_ms, 100, 3600000),
 	{ "auth_type", K_ENUM, offsetof(struct config_instance, auth_type), 0, 0, auth_names, 0 },
 	IK("auth_pass", K_PASS, auth_pass, 0, 0),

@@ -95,6 +95,7 @@ static void print_instance(const struct vigil_config *cfg, const struct config_i
 	print_cmd(out, "notify_backup", &in->notify_backup);
 	print_cmd(out, "notify_fault", &in->notify_fault);
 	print_cmd(out, "notify_stop", &in->notify_stop);
+	print_cmd(out, "notify_alarm", &in->notify_alarm);
 	fprintf(out, "  garp: %u at %s apart, again after %s, refresh %s\n",
 		in->garp_master_repeat, DUR(in->garp_interval_ms, a),
 		DUR(in->garp_master_delay_ms, b), in->garp_master_refresh_ms ? "on" : "off");

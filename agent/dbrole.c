@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,18 @@ const char *dbrole_mode_name(enum dbrole_mode m)
 const char *dbrole_errtext(const struct sqlbatch_result *res)
 {
 	return res->error[0] ? res->error : "no answer";
+}
+
+void dbrole_alarm(struct dbrole *r, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	r->stats.alarms++;
+	if (r->ops.alarm)
+		r->ops.alarm(r->ctx, what);
 }
 
 uint64_t dbrole_now_ms(void)
@@ -340,6 +353,7 @@ static void after_local_poll(struct dbrole *r)
 		log_err(r->log,
 			"instance %s: role: the server is WRITABLE while this node is %s: read_only = ON again (someone turned it off, it restarted without read_only = ON in my.cnf, or it did not answer when this node last left MASTER)",
 			r->conf.instance, vrrp_state_name(r->vstate));
+		dbrole_alarm(r, "server found writable while this node is %s", vrrp_state_name(r->vstate));
 		dbrole_request_demote(r, "found writable while not master", false);
 	}
 evaluate:

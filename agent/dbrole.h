@@ -79,6 +79,10 @@ struct dbrole_ops {
 	void (*resign)(void *ctx);
 	/* The server's settings make the rules unsound: refuse to run. */
 	void (*refuse)(void *ctx, const char *why);
+	/* Optional: data safety failed at something it must do (a server
+	 * left writable while not master, a gate that timed out); the error
+	 * is logged and counted already. */
+	void (*alarm)(void *ctx, const char *what);
 	/* Is another node master right now, and which (its advert source)? */
 	bool (*master_heard)(void *ctx, struct in_addr *addr);
 };
@@ -107,6 +111,7 @@ struct dbrole_stats {
 	uint64_t witness_probes, witness_served;
 	uint64_t contests, contests_lost;
 	uint64_t role_errors;               /* statements that failed */
+	uint64_t alarms;                    /* notify_alarm occasions */
 };
 
 struct dbrole;

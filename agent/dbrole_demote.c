@@ -203,6 +203,7 @@ static void set_done(struct sqlbatch *b, const struct sqlbatch_result *res, void
 		"instance %s: demote (%s): CANNOT MAKE THE SERVER READ-ONLY: %s%s; it stays WRITABLE while this node is not master",
 		r->conf.instance, why, dbrole_errtext(res),
 		res->err == 1227 ? " (the vigil user needs READ_ONLY ADMIN: GRANT READ_ONLY ADMIN ON *.* TO ...)" : "");
+	dbrole_alarm(r, "cannot make the server read-only (%s): %s", why, dbrole_errtext(res));
 	demote_finish(r);
 }
 

@@ -54,6 +54,8 @@ static void gate_timeout(struct dbrole *r, const char *what)
 		gtid_format(&r->gate_target, target, sizeof(target));
 	r->gate_timed_out = true;
 	r->stats.gate_timeouts++;
+	dbrole_alarm(r, "promotion gate timed out after %" PRIu64 " ms (%s): %s", gate_elapsed(r), what,
+		     r->conf.writable_on_timeout ? "opening anyway" : "the server stays read-only");
 	if (r->conf.writable_on_timeout) {
 		log_err(r->log,
 			"instance %s: gate: TIMEOUT after %" PRIu64 " ms (%s; target %s): promote_on_timeout = writable: OPENING ANYWAY, acknowledged writes may be missing here",

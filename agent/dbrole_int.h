@@ -122,6 +122,8 @@ struct dbrole {
 };
 
 uint64_t dbrole_now_ms(void);
+/* Tell the owner (notify_alarm) that data safety failed at something. */
+void dbrole_alarm(struct dbrole *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dbrole_set_mode(struct dbrole *r, enum dbrole_mode m);
 void dbrole_parse_facts(struct dbrole *r, const struct sqlbatch_result *res, struct db_facts *f);
 void dbrole_evaluate(struct dbrole *r);

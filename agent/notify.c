@@ -16,7 +16,7 @@ struct notify {
 	/* Owned copies behind conf's pointers. */
 	char *instance;
 	char *router_id;
-	char **argvs[5]; /* notify, notify_master, _backup, _fault, _stop */
+	char **argvs[6]; /* notify, notify_master, _backup, _fault, _stop, _alarm */
 	struct notify_conf conf;
 	struct proc_opts opts;
 	notify_done_fn done;
@@ -124,7 +124,7 @@ static char *join_vips(const struct notify_change *chg)
 static char **build_envp(const struct notify_conf *conf,
 			 const struct notify_change *chg)
 {
-	enum { ENV_MAX = 12 };
+	enum { ENV_MAX = 13 };
 	char prio[16];
 	char *vips = join_vips(chg);
 	char **envp = calloc(ENV_MAX, sizeof(*envp));
@@ -146,6 +146,7 @@ static char **build_envp(const struct notify_conf *conf,
 			{ "VIGIL_DB_ROLE", chg->db_role },
 			{ "VIGIL_DB_ELIGIBLE", chg->db_eligible },
 			{ "VIGIL_DB_EPOCH", chg->db_epoch },
+			{ "VIGIL_ALARM", chg->alarm },
 		};
 		for (size_t i = 0; ok && i < sizeof(pairs) / sizeof(pairs[0]); i++) {
 			if (!pairs[i][1])
@@ -287,6 +288,7 @@ static void report(struct notify *n, const struct notify_cmd *cmd,
 	rep.instance = n->instance;
 	rep.state = cmd->state;
 	rep.generic = cmd->generic;
+	rep.alarm = cmd->alarm;
 	rep.argv = cmd->argv;
 	rep.dropped = dropped;
 	if (r)
@@ -418,6 +420,34 @@ int notify_state_change(struct notify *n, const struct notify_change *chg)
 	return 0;
 }
 
+int notify_alarm(struct notify *n, const struct notify_change *chg)
+{
+	struct notify_cmd cmd;
+	int rc;
+
+	if (!n || !chg || !chg->alarm)
+		return -EINVAL;
+	if (!argv_set(n->conf.notify_alarm))
+		return 0;
+	rc = check_change(&n->conf, chg);
+	if (rc < 0)
+		return rc;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.state = chg->state;
+	cmd.alarm = true;
+	cmd.argv = strv_dup(n->conf.notify_alarm, 0);
+	cmd.envp = build_envp(&n->conf, chg);
+	if (!cmd.argv || !cmd.envp) {
+		notify_cmd_clear(&cmd);
+		return -ENOMEM;
+	}
+	if (n->n_cmds >= n->cap)
+		drop(n, proc_running(n->proc) ? 1 : 0);
+	n->cmds[n->n_cmds++] = cmd;
+	pump(n);
+	return 0;
+}
+
 int notify_drain(struct notify *n, uint32_t timeout_ms, notify_drained_fn cb,
 		 void *ctx)
 {
@@ -455,7 +485,7 @@ const struct notify_stats *notify_get_stats(const struct notify *n)
 int notify_new(struct notify **out, struct ev_loop *loop,
 	       const struct notify_conf *conf, notify_done_fn done, void *ctx)
 {
-	char *const *src[5];
+	char *const *src[6];
 	struct notify *n;
 	unsigned qmax;
 	int rc;
@@ -486,7 +516,8 @@ int notify_new(struct notify **out, struct ev_loop *loop,
 	src[2] = conf->notify_backup;
 	src[3] = conf->notify_fault;
 	src[4] = conf->notify_stop;
-	for (size_t i = 0; i < 5; i++) {
+	src[5] = conf->notify_alarm;
+	for (size_t i = 0; i < 6; i++) {
 		if (!argv_set(src[i]))
 			continue;
 		n->argvs[i] = strv_dup(src[i], 0);
@@ -500,6 +531,7 @@ int notify_new(struct notify **out, struct ev_loop *loop,
 	n->conf.notify_backup = n->argvs[2];
 	n->conf.notify_fault = n->argvs[3];
 	n->conf.notify_stop = n->argvs[4];
+	n->conf.notify_alarm = n->argvs[5];
 	n->conf.timeout_ms = conf->timeout_ms;
 	n->conf.kill_grace_ms = conf->kill_grace_ms;
 	qmax = conf->queue_max ? conf->queue_max : NOTIFY_QUEUE_DEFAULT;
@@ -529,7 +561,7 @@ void notify_free(struct notify *n)
 	for (size_t i = 0; i < n->n_cmds; i++)
 		notify_cmd_clear(&n->cmds[i]);
 	free(n->cmds);
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < 6; i++)
 		strv_free(n->argvs[i]);
 	free(n->instance);
 	free(n->router_id);

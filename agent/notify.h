@@ -65,6 +65,7 @@ struct notify_conf {
 	char *const *notify_backup;
 	char *const *notify_fault;
 	char *const *notify_stop;
+	char *const *notify_alarm; /* data safety failed: run with VIGIL_ALARM set */
 	uint32_t timeout_ms;      /* per command; 0: PROC_TIMEOUT_DEFAULT_MS */
 	uint32_t kill_grace_ms;   /* SIGTERM to SIGKILL; 0: PROC_KILL_GRACE_DEFAULT_MS */
 	unsigned queue_max;       /* 0: NOTIFY_QUEUE_DEFAULT; raised to NOTIFY_QUEUE_MIN */
@@ -85,12 +86,14 @@ struct notify_change {
 	const char *db_role;
 	const char *db_eligible;
 	const char *db_epoch;
+	const char *alarm;        /* notify_alarm only: what failed (VIGIL_ALARM) */
 };
 
 /* One program to run: argv and envp ready for execve, both owned. */
 struct notify_cmd {
 	enum notify_state state;  /* the change it reports */
 	bool generic;             /* true: `notify`; false: `notify_<state>` */
+	bool alarm;               /* true: `notify_alarm` */
 	char **argv;              /* NULL-terminated */
 	char **envp;              /* NULL-terminated, "KEY=value" */
 };
@@ -117,6 +120,7 @@ struct notify_report {
 	const char *instance;
 	enum notify_state state;  /* the change it reported */
 	bool generic;             /* true: `notify`; false: `notify_<state>` */
+	bool alarm;               /* true: `notify_alarm` */
 	char *const *argv;        /* what was (or would have been) run */
 	bool dropped;             /* never started: queue overflow or drain deadline */
 	struct proc_result result; /* how it ended; meaningless when dropped.
@@ -173,6 +177,16 @@ void notify_free(struct notify *n);
  * notify_cmds_build() (nothing queued).
  */
 int notify_state_change(struct notify *n, const struct notify_change *chg);
+
+/*
+ * Data safety could not do what it must (a server left writable while its
+ * node is not master, a gate that timed out): queue notify_alarm, if
+ * configured, with the config's argv and the environment of @chg (the
+ * current state) plus VIGIL_ALARM = chg->alarm. Same queue and order as
+ * the state changes. Returns 0 (also when notify_alarm is not set),
+ * -EINVAL, -ENOMEM.
+ */
+int notify_alarm(struct notify *n, const struct notify_change *chg);
 
 /*
  * Wait, without blocking the loop, until the queue is empty: the

@@ -24,8 +24,15 @@ h1='' h2=''
 db_lab_up || exit 1
 check "the vigil user lacks READ_ONLY ADMIN" \
 	eval '! db_sql h1 "SHOW GRANTS FOR vigil@\"%\"" | grep -q "READ_ONLY ADMIN"'
-db_ds_conf h1 150 || exit 1
-db_ds_conf h2 100 || exit 1
+# notify_alarm records what data safety could not do.
+mkdir -m 0755 "$LAB_DIR/bin"
+cat >"$LAB_DIR/bin/alarm.sh" <<'SH'
+#!/bin/sh
+echo "$VIGIL_INSTANCE $VIGIL_STATE $VIGIL_ALARM" >>"$(dirname "$0")/alarm.out"
+SH
+chmod 0755 "$LAB_DIR/bin/alarm.sh"
+db_ds_conf h1 150 ds="notify_alarm = $LAB_DIR/bin/alarm.sh" || exit 1
+db_ds_conf h2 100 ds="notify_alarm = $LAB_DIR/bin/alarm.sh" || exit 1
 
 echo "== start both vigild (h1 first)"
 # vigil_start, not vigil_run: a vigild that refuses to start is allowed.
@@ -35,6 +42,10 @@ ms=$(lab_wait_for 5000 eval 'vigil_log_has h1.vigild.log "READ.ONLY ADMIN" && vi
 check "both vigild logged an error naming the READ_ONLY ADMIN grant ($ms ms)" \
 	eval 'vigil_log_has h1.vigild.log "READ.ONLY ADMIN" && vigil_log_has h2.vigild.log "READ.ONLY ADMIN"'
 echo "   h1: $(grep -m1 -E 'READ.ONLY ADMIN' "$LAB_DIR/h1.vigild.log" | cut -c1-200)"
+lab_wait_for 5000 test -s "$LAB_DIR/bin/alarm.out" >/dev/null
+check "notify_alarm ran, saying the server could not be made read-only" \
+	grep -q 'vi .* cannot make the server read-only' "$LAB_DIR/bin/alarm.out"
+echo "   alarm: $(head -n1 "$LAB_DIR/bin/alarm.out" 2>/dev/null | cut -c1-160)"
 echo "   vigild running: h1 $(lab_pid_alive "$h1" && echo yes || echo no), h2 $(lab_pid_alive "$h2" && echo yes || echo no)"
 db_writer_start 200 20 || exit 1
 read -r _ multi any < <(db_watch 30 100 "")

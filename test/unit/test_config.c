@@ -153,6 +153,7 @@ static void test_defaults(void **state)
 	assert_null(in->notify.argv);
 	assert_null(in->notify_master.argv);
 	assert_null(in->notify_stop.raw);
+	assert_null(in->notify_alarm.raw);
 	assert_int_equal(in->notify_timeout_ms, 10000);
 	assert_int_equal(in->auth_type, CONFIG_AUTH_NONE);
 	assert_int_equal(in->garp_master_repeat, 5);
@@ -784,6 +785,14 @@ static void test_data_safety_values(void **state)
 	assert_int_equal(in->witness_timeout_ms, 10);
 	assert_int_equal(in->promote_timeout_ms, 3600000);
 	assert_int_equal(in->role_timeout_ms, 60000);
+	unload(&l);
+
+	/* notify_alarm: a program with arguments, as the other notify keys */
+	load(&l, BASE_P "manage_read_only = yes\nnotify_alarm = /bin/echo alarm \"two words\"\n" PING);
+	dump(&l.diag);
+	assert_int_equal(l.rc, 0);
+	assert_string_equal(l.cfg->instances[0].notify_alarm.argv[0], "/bin/echo");
+	assert_string_equal(l.cfg->instances[0].notify_alarm.argv[2], "two words");
 	unload(&l);
 
 	/* witness_timeout not given: two advert intervals when that is less
