@@ -314,9 +314,10 @@ static void instance_details(const struct status_view *v, const struct status_in
 			s->polls, s->poll_errors, s->read_only_set, s->read_only_failures, s->reasserted,
 			s->sessions_killed);
 		fprintf(f, "               gates opened %" PRIu64 " (%" PRIu64 " timed out), epochs written %"
-			PRIu64 ", contests %" PRIu64 " (%" PRIu64 " lost), role errors %" PRIu64 "\n",
+			PRIu64 ", contests %" PRIu64 " (%" PRIu64 " lost), role errors %" PRIu64
+			", alarms %" PRIu64 "\n",
 			s->gates_opened, s->gate_timeouts, s->epochs_written, s->contests,
-			s->contests_lost, s->role_errors);
+			s->contests_lost, s->role_errors, s->alarms);
 	}
 	if (si->conf->witness)
 		fprintf(f, "  witness      probes %" PRIu64 " (%" PRIu64
@@ -482,6 +483,7 @@ static void json_data_safety(struct jb *jb, json_object *o, const struct status_
 	juint(jb, s, "contests", d->contests);
 	juint(jb, s, "contestsLost", d->contests_lost);
 	juint(jb, s, "roleErrors", d->role_errors);
+	juint(jb, s, "alarms", d->alarms);
 }
 
 static void json_instance(struct jb *jb, json_object *arr, const struct status_view *v,
