@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* dbrole_int.h: what dbrole.c and dbrole_flows.c share; not a public API. */
+/* dbrole_int.h: what dbrole.c and its flow files (demote, gate, contest, witness) share; not a public API. */
 #ifndef VIGIL_DBROLE_INT_H
 #define VIGIL_DBROLE_INT_H
 
