@@ -642,6 +642,16 @@ const char *dbrole_eligibility_reason(const struct dbrole *r)
 	return r->why;
 }
 
+const char *dbrole_semisync(const struct dbrole *r)
+{
+	switch (r->semisync_state) {
+	case 0: return "off";
+	case 1: return "AFTER_COMMIT";
+	case 2: return "AFTER_SYNC";
+	default: return "unknown";
+	}
+}
+
 uint64_t dbrole_epoch(const struct dbrole *r)
 {
 	return r->self.epoch;

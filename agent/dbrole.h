@@ -161,6 +161,9 @@ enum dbrole_mode dbrole_mode(const struct dbrole *r);
 bool dbrole_is_eligible(const struct dbrole *r);
 const char *dbrole_eligibility_reason(const struct dbrole *r);
 uint64_t dbrole_epoch(const struct dbrole *r);
+/* The local server's semi-synchronous replication as last read:
+ * "unknown", "off", "AFTER_COMMIT" or "AFTER_SYNC". */
+const char *dbrole_semisync(const struct dbrole *r);
 const struct dbrole_stats *dbrole_stats(const struct dbrole *r);
 
 #endif

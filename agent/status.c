@@ -47,6 +47,7 @@ static void collect_instance(struct status_instance *si, const struct agent *ag,
 		si->db_eligible = dbrole_is_eligible(role);
 		si->db_reason = dbrole_eligibility_reason(role);
 		si->db_epoch = dbrole_epoch(role);
+		si->db_semisync = dbrole_semisync(role);
 		si->db_stats = dbrole_stats(role);
 	}
 }

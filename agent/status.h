@@ -55,6 +55,7 @@ struct status_instance {
 	bool db_eligible;
 	const char *db_reason;
 	uint64_t db_epoch;
+	const char *db_semisync;      /* "AFTER_SYNC", "AFTER_COMMIT", "off", "unknown" */
 	const struct dbrole_stats *db_stats;
 	bool fsm_eligible;                      /* the state machine's copy of the verdict */
 	bool contest_pending;                   /* MASTER waiting for a contest's verdict */

@@ -304,9 +304,10 @@ static void instance_details(const struct status_view *v, const struct status_in
 		return;
 	const struct dbrole_stats *s = si->db_stats;
 	if (si->conf->manage_read_only) {
-		fprintf(f, "  data safety  %s, %s: %s, epoch %" PRIu64 "%s%s\n",
+		fprintf(f, "  data safety  %s, %s: %s, epoch %" PRIu64 ", semi-sync %s%s%s\n",
 			dbrole_mode_name(si->db_mode), si->db_eligible ? "eligible" : "NOT eligible",
 			si->db_reason ? si->db_reason : "-", si->db_epoch,
+			si->db_semisync ? si->db_semisync : "unknown",
 			si->contest_pending ? ", contest pending" : "",
 			si->quiet ? ", quiet after a stall" : "");
 		fprintf(f, "               polls %" PRIu64 " (%" PRIu64 " failed), read_only set %" PRIu64
@@ -463,6 +464,7 @@ static void json_data_safety(struct jb *jb, json_object *o, const struct status_
 	jbool(jb, ds, "eligible", si->db_eligible);
 	jstr(jb, ds, "eligibilityReason", si->db_reason ? si->db_reason : "");
 	juint(jb, ds, "epoch", si->db_epoch);
+	jstr(jb, ds, "semiSync", si->db_semisync ? si->db_semisync : "unknown");
 	jbool(jb, ds, "contestPending", si->contest_pending);
 	jbool(jb, ds, "quiet", si->quiet);
 	json_object *s = jset(jb, ds, "stats", json_object_new_object());

@@ -26,16 +26,17 @@ check "the witness probed the VIP before the takeover on silence" \
 # vigilctl status shows the role, under valgrind too.
 "$(dirname "$VIGILD")/vigilctl" -s "$LAB_DIR/h1.sock" -t 10 status --json >"$LAB_DIR/status.json"
 check "vigilctl status --json answers" test -s "$LAB_DIR/status.json"
-check "status: MASTER, role writable, eligible, an epoch" python3 -c '
+check "status: MASTER, role writable, eligible, an epoch, semi-sync AFTER_SYNC" python3 -c '
 import json, sys
 i = json.load(open(sys.argv[1]))["instances"][0]
 d = i["dataSafety"]
 sys.exit(not (i["state"] == "MASTER" and d["manageReadOnly"] and d["mode"] == "writable"
-              and d["eligible"] and d["epoch"] > 0 and d["stats"]["gatesOpened"] == 1))' \
+              and d["eligible"] and d["epoch"] > 0 and d["stats"]["gatesOpened"] == 1
+              and d["semiSync"] == "AFTER_SYNC"))' \
 	"$LAB_DIR/status.json"
 "$(dirname "$VIGILD")/vigilctl" -s "$LAB_DIR/h1.sock" -t 10 status >"$LAB_DIR/status.txt"
 check "status table: the data-safety line" \
-	grep -Eq '^  data safety  writable, eligible: .*, epoch [1-9]' "$LAB_DIR/status.txt"
+	grep -Eq '^  data safety  writable, eligible: .*, epoch [1-9][0-9]*, semi-sync AFTER_SYNC' "$LAB_DIR/status.txt"
 lab_kill "$pid" TERM
 lab_wait_for 30000 lab_pid_gone "$pid" >/dev/null
 check "vigild exited after SIGTERM" lab_pid_gone "$pid"
