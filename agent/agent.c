@@ -2,6 +2,7 @@
 // The running daemon: wires configuration, VRRP instances, VIP addresses,
 // link monitoring and notify scripts together on one libev loop.
 #include "agent.h"
+#include "monotime.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -277,13 +278,6 @@ static void notify_done(const struct notify_report *rep, void *ctx)
 	}
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* ---- data safety: the instance and its database role ------------------- */
 
 static void role_eligible(void *ctx, bool eligible)
@@ -359,7 +353,7 @@ static bool role_master_heard(void *ctx, struct in_addr *addr)
 	    m->addr.len != 4)
 		return false;
 	/* heard_ms is on the instance's clock: CLOCK_MONOTONIC in ms. */
-	if (m->heard_ms + vrrp_fsm_master_down_interval_ms(fsm) < mono_ms())
+	if (m->heard_ms + vrrp_fsm_master_down_interval_ms(fsm) < monotime_ms())
 		return false;
 	memcpy(&addr->s_addr, m->addr.bytes, 4);
 	return true;
@@ -492,7 +486,7 @@ static void stall_mark_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	(void)loop;
 	(void)revents;
 	struct agent *ag = w->data;
-	ag->loop_last_ms = mono_ms();
+	ag->loop_last_ms = monotime_ms();
 }
 
 /*
@@ -510,7 +504,7 @@ static void stall_watch_cb(struct ev_loop *loop, ev_check *w, int revents)
 	(void)loop;
 	(void)revents;
 	struct agent *ag = w->data;
-	uint64_t now = mono_ms();
+	uint64_t now = monotime_ms();
 	uint64_t gap = ag->loop_last_ms ? now - ag->loop_last_ms : 0;
 	ag->loop_last_ms = now;
 	if (ag->stopping)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The daemon's run: pre-flight checks, the event loop, signals, clean stop.
 #include "daemon.h"
+#include "monotime.h"
 
 #include <errno.h>
 #include <ev.h>
@@ -48,19 +49,12 @@ struct run {
 	uint64_t started_ms;
 };
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* vigilctl status: a view of the running state, rendered, on the loop. */
 static char *respond(void *ctx, const struct control_request *req)
 {
 	struct run *run = ctx;
 	struct status_view v;
-	if (status_collect(&v, run->agent, mono_ms()) < 0)
+	if (status_collect(&v, run->agent, monotime_ms()) < 0)
 		return NULL;
 	v.pid = (long)getpid();
 	v.started_ms = run->started_ms;
@@ -108,7 +102,7 @@ int daemon_run(const struct vigil_config *cfg, bool use_syslog)
 	}
 
 	char err[512] = "";
-	struct run run = { .log = &log, .started_ms = mono_ms() };
+	struct run run = { .log = &log, .started_ms = monotime_ms() };
 	int rc = agent_new(&run.agent, loop, cfg, &log, err, sizeof(err));
 	/* The control socket before anything runs: a second vigild on the
 	 * same configuration stops here, before it touches an address. */

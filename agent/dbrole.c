@@ -48,13 +48,6 @@ void dbrole_alarm(struct dbrole *r, const char *fmt, ...)
 		r->ops.alarm(r->ctx, what);
 }
 
-uint64_t dbrole_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 void dbrole_set_mode(struct dbrole *r, enum dbrole_mode m)
 {
 	if (r->mode == m)
@@ -183,7 +176,7 @@ static bool fresh_look(struct dbrole *r)
 static bool self_stale(const struct dbrole *r)
 {
 	uint64_t limit = 2ull * r->conf.poll_interval_ms + 1000u;
-	return r->self.known && r->job == DBROLE_JOB_POLL && dbrole_now_ms() - r->self_ms > limit;
+	return r->self.known && r->job == DBROLE_JOB_POLL && monotime_ms() - r->self_ms > limit;
 }
 
 /* Two reasons that differ only in their numbers. */
@@ -373,7 +366,7 @@ static void local_poll_done(struct sqlbatch *b, const struct sqlbatch_result *re
 				 r->conf.instance);
 		r->poll_failing = false;
 		dbrole_parse_facts(r, res, &r->self);
-		r->self_ms = dbrole_now_ms();
+		r->self_ms = monotime_ms();
 		if (r->conf.manage_read_only)
 			check_settings(r, res);
 	} else {

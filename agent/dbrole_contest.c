@@ -151,7 +151,7 @@ static void contest_local_done(struct sqlbatch *b, const struct sqlbatch_result 
 	const char *ro = res->ok ? sqlbatch_value(res, res->n - 3, 0, "ro") : NULL;
 	if (!ro || strcmp(ro, "1") != 0) {
 		if (!res->ok && (res->deadline || !res->connected))
-			r->unanswered_ms = dbrole_now_ms(); /* the demotion that follows need not wait again */
+			r->unanswered_ms = monotime_ms(); /* the demotion that follows need not wait again */
 		log_warn(r->log, "instance %s: contest: cannot confirm this server is read-only (%s)",
 			 r->conf.instance, res->ok ? "read_only is still 0" : dbrole_errtext(res));
 		contest_answer(r, -1, "a server that may be writable gives way");

@@ -212,7 +212,7 @@ static void demote_set(struct dbrole *r)
 	/* The server just failed to answer a role statement (a hung or dead
 	 * server met in a contest): asking again would only hold the VIP
 	 * here for another role_timeout. */
-	if (r->unanswered_ms && dbrole_now_ms() - r->unanswered_ms < r->conf.stmt_timeout_ms) {
+	if (r->unanswered_ms && monotime_ms() - r->unanswered_ms < r->conf.stmt_timeout_ms) {
 		r->unanswered_ms = 0;
 		log_warn(r->log,
 			 "instance %s: demote (%s): the server did not answer a moment ago: read_only not set; it takes no writes while it does not answer and is made read-only when it does",

@@ -28,7 +28,7 @@
 
 static uint64_t gate_elapsed(const struct dbrole *r)
 {
-	return dbrole_now_ms() - r->gate_t0_ms;
+	return monotime_ms() - r->gate_t0_ms;
 }
 
 static void gate_next(struct dbrole *r, enum gate_stage stage)
@@ -437,7 +437,7 @@ static void gate_local(struct dbrole *r)
 void dbrole_begin_gate(struct dbrole *r)
 {
 	r->gate_stage = GATE_LOCAL;
-	r->gate_t0_ms = dbrole_now_ms();
+	r->gate_t0_ms = monotime_ms();
 	r->gate_target_known = false;
 	r->gate_old = NULL;
 	r->gate_old_writable_logged = false;

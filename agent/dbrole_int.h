@@ -4,6 +4,7 @@
 #define VIGIL_DBROLE_INT_H
 
 #include "dbrole.h"
+#include "monotime.h"
 #include "sqlbatch.h"
 
 #define DBROLE_MAX_PEERS 32
@@ -121,7 +122,6 @@ struct dbrole {
 	struct dbrole_stats stats;
 };
 
-uint64_t dbrole_now_ms(void);
 /* Tell the owner (notify_alarm) that data safety failed at something. */
 void dbrole_alarm(struct dbrole *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dbrole_set_mode(struct dbrole *r, enum dbrole_mode m);

@@ -25,7 +25,7 @@ static void witness_verdict(struct dbrole *r, bool served, const char *detail)
 		log_msg(r->log, served ? LOG_LVL_WARN : LOG_LVL_INFO, "instance %s: witness: %s", r->conf.instance,
 			detail);
 	r->wlast = served;
-	r->wlast_ms = dbrole_now_ms();
+	r->wlast_ms = monotime_ms();
 	r->ops.witness_result(r->ctx, seq, served);
 }
 

@@ -2,6 +2,7 @@
 // Health: runs the configured checks and turns their results into each
 // instance's effective priority and fault flag (checks -> score).
 #include "health.h"
+#include "monotime.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -35,13 +36,6 @@ struct health {
 	bool *fault;
 };
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static void report_instance(struct health *h, size_t i)
 {
 	uint8_t prio = score_priority(h->scores[i]);
@@ -74,7 +68,7 @@ static void on_result(void *ctx, struct check *chk, const struct check_result *r
 		log_msg(h->log, r->status == CHECK_OK ? LOG_LVL_INFO : LOG_LVL_WARN,
 			"check %s: %s%s (%s)", cc->name, check_status_name(r->status),
 			r->definite ? ", definite" : "", r->detail);
-	uint64_t now = mono_ms();
+	uint64_t now = monotime_ms();
 	if (!hc->reported || r->status != hc->status) {
 		hc->consecutive = 0;
 		hc->last_change_ms = now;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // sqlbatch: run a short list of SQL statements on one non-blocking connection.
 #include "sqlbatch.h"
+#include "monotime.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -21,13 +22,6 @@ struct sqlbatch {
 	void *ctx;
 	ev_timer kick;        /* the first step runs from the loop, never inside sqlbatch_run() */
 };
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 const char *sqlbatch_value(const struct sqlbatch_result *r, size_t i, unsigned row,
 			   const char *col)
@@ -97,7 +91,7 @@ static int copy_rows(struct sqlbatch_stmt_result *s, const struct sqlconn_rows *
 static void finish(struct sqlbatch *b, bool ok)
 {
 	b->res.ok = ok;
-	b->res.elapsed_ms = mono_ms() - b->t0_ms;
+	b->res.elapsed_ms = monotime_ms() - b->t0_ms;
 	b->busy = false;
 	free_stmts(b);
 	sqlbatch_done_fn done = b->done;
@@ -243,7 +237,7 @@ int sqlbatch_run(struct sqlbatch *b, const struct sqlbatch_stmt *stmts, size_t n
 	b->busy = true;
 	b->done = done;
 	b->ctx = ctx;
-	b->t0_ms = mono_ms();
+	b->t0_ms = monotime_ms();
 	ev_timer_start(b->loop, &b->kick);
 	return 0;
 }
