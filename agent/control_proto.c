@@ -7,17 +7,28 @@
 #include <string.h>
 
 /* What a malformed request is told to try. */
-#define USAGE_HINT "try: status"
+#define USAGE_HINT "try: status, metrics, resign INSTANCE, resume INSTANCE, reload, restart"
 /* An offending word is quoted back at most this long. */
 #define WORD_SHOWN_MAX 32
 
+/* Each command and what follows it. */
+enum arg_kind { ARG_NONE, ARG_JSON_FLAG, ARG_INSTANCE };
+static const struct {
+	const char *name;
+	enum arg_kind arg;
+	const char *usage;      /* told back when its arguments are wrong */
+} commands[CONTROL_CMD__COUNT] = {
+	[CONTROL_CMD_STATUS] = { "status", ARG_JSON_FLAG, "status, or status json" },
+	[CONTROL_CMD_METRICS] = { "metrics", ARG_NONE, "metrics" },
+	[CONTROL_CMD_RESIGN] = { "resign", ARG_INSTANCE, "resign INSTANCE" },
+	[CONTROL_CMD_RESUME] = { "resume", ARG_INSTANCE, "resume INSTANCE" },
+	[CONTROL_CMD_RELOAD] = { "reload", ARG_NONE, "reload" },
+	[CONTROL_CMD_RESTART] = { "restart", ARG_NONE, "restart" },
+};
+
 const char *control_cmd_name(enum control_cmd cmd)
 {
-	switch (cmd) {
-	case CONTROL_CMD_STATUS: return "status";
-	case CONTROL_CMD__COUNT: break;
-	}
-	return "?";
+	return cmd < CONTROL_CMD__COUNT ? commands[cmd].name : "?";
 }
 
 static bool blank(char c)
@@ -65,6 +76,18 @@ static bool word_is(const char *w, size_t len, const char *s)
 	return len == strlen(s) && memcmp(w, s, len) == 0;
 }
 
+/* An instance name as the configuration allows it: printable, no blank
+ * (split() already removed those), not too long. */
+static bool instance_name_ok(const char *w, size_t len)
+{
+	if (len == 0 || len > CONTROL_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (w[i] < 0x21 || w[i] > 0x7e)
+			return false;
+	return true;
+}
+
 int control_parse_request(const char *line, size_t len, struct control_request *req,
 			  char *err, size_t errlen)
 {
@@ -83,21 +106,59 @@ int control_parse_request(const char *line, size_t len, struct control_request *
 		snprintf(err, errlen, "error: empty request; " USAGE_HINT "\n");
 		return -EINVAL;
 	}
-	if (!word_is(w[0], wl[0], "status")) {
+	enum control_cmd cmd = CONTROL_CMD__COUNT;
+	for (size_t c = 0; c < CONTROL_CMD__COUNT; c++)
+		if (word_is(w[0], wl[0], commands[c].name))
+			cmd = (enum control_cmd)c;
+	if (cmd == CONTROL_CMD__COUNT) {
 		shown(w[0], wl[0], word, sizeof(word));
 		snprintf(err, errlen, "error: unknown command '%s'; " USAGE_HINT "\n", word);
 		return -EINVAL;
 	}
-	*req = (struct control_request){ .cmd = CONTROL_CMD_STATUS };
-	if (n == 1)
-		return 0;
-	if (n == 2 && word_is(w[1], wl[1], "json")) {
-		req->json = true;
-		return 0;
+	*req = (struct control_request){ .cmd = cmd };
+	const char *name = commands[cmd].name, *usage = commands[cmd].usage;
+	switch (commands[cmd].arg) {
+	case ARG_NONE:
+		if (n == 1)
+			return 0;
+		break;
+	case ARG_JSON_FLAG:
+		if (n == 1)
+			return 0;
+		if (n == 2 && word_is(w[1], wl[1], "json")) {
+			req->json = true;
+			return 0;
+		}
+		if (n > 2 && word_is(w[1], wl[1], "json")) {
+			shown(w[2], wl[2], word, sizeof(word));
+			snprintf(err, errlen, "error: %s: unexpected argument '%s'; try: %s\n", name,
+				 word, usage);
+			return -EINVAL;
+		}
+		break;
+	case ARG_INSTANCE:
+		if (n == 1) {
+			snprintf(err, errlen, "error: %s: which instance? try: %s\n", name, usage);
+			return -EINVAL;
+		}
+		if (!instance_name_ok(w[1], wl[1])) {
+			shown(w[1], wl[1], word, sizeof(word));
+			snprintf(err, errlen,
+				 "error: %s: '%s' is not an instance name (1 to %d printable characters)\n",
+				 name, word, CONTROL_NAME_MAX);
+			return -EINVAL;
+		}
+		if (n == 2) {
+			memcpy(req->instance, w[1], wl[1]);
+			req->instance[wl[1]] = '\0';
+			return 0;
+		}
+		shown(w[2], wl[2], word, sizeof(word));
+		snprintf(err, errlen, "error: %s: unexpected argument '%s'; try: %s\n", name, word,
+			 usage);
+		return -EINVAL;
 	}
-	size_t bad = word_is(w[1], wl[1], "json") ? 2 : 1;
-	shown(w[bad], wl[bad], word, sizeof(word));
-	snprintf(err, errlen,
-		 "error: status: unexpected argument '%s'; try: status, or status json\n", word);
+	shown(w[1], wl[1], word, sizeof(word));
+	snprintf(err, errlen, "error: %s: unexpected argument '%s'; try: %s\n", name, word, usage);
 	return -EINVAL;
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <ev.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -49,19 +50,47 @@ struct run {
 	uint64_t started_ms;
 };
 
-/* vigilctl status: a view of the running state, rendered, on the loop. */
-static char *respond(void *ctx, const struct control_request *req)
+/* An answer from malloc(), formatted; NULL when out of memory. */
+static char *answerf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *answerf(const char *fmt, ...)
 {
-	struct run *run = ctx;
+	va_list ap;
+	char *out = NULL;
+	va_start(ap, fmt);
+	int n = vasprintf(&out, fmt, ap);
+	va_end(ap);
+	return n < 0 ? NULL : out;
+}
+
+/* vigilctl status: a view of the running state, rendered, on the loop. */
+static char *respond_status(struct run *run, bool json)
+{
 	struct status_view v;
 	if (status_collect(&v, run->agent, monotime_ms()) < 0)
 		return NULL;
 	v.pid = (long)getpid();
 	v.started_ms = run->started_ms;
 	v.control = control_stats(run->control);
-	char *out = req->json ? status_render_json(&v) : status_render_text(&v);
+	char *out = json ? status_render_json(&v) : status_render_text(&v);
 	status_view_free(&v);
 	return out;
+}
+
+static char *respond(void *ctx, const struct control_request *req)
+{
+	struct run *run = ctx;
+	switch (req->cmd) {
+	case CONTROL_CMD_STATUS:
+		return respond_status(run, req->json);
+	case CONTROL_CMD_METRICS:
+	case CONTROL_CMD_RESIGN:
+	case CONTROL_CMD_RESUME:
+	case CONTROL_CMD_RELOAD:
+	case CONTROL_CMD_RESTART:
+	case CONTROL_CMD__COUNT:
+		break;
+	}
+	return answerf("error: %s is not available in this build\n", control_cmd_name(req->cmd));
 }
 
 static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)

@@ -18,6 +18,8 @@
 
 #define DEFAULT_SOCKET "/run/vigil/vigil.sock"
 #define DEFAULT_TIMEOUT_MS 5000
+/* As the configuration allows an instance name. */
+#define INSTANCE_NAME_MAX 32
 
 /* Exit codes. */
 enum {
@@ -31,20 +33,31 @@ enum {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vigilctl [-s SOCKET] [-t SECONDS] status [--json]\n"
+		"usage: vigilctl [-s SOCKET] [-t SECONDS] COMMAND\n"
 		"\n"
-		"Query a running vigild through its control socket.\n"
+		"Query or steer a running vigild through its control socket.\n"
 		"\n"
-		"  status         each instance (state, base and effective priority,\n"
-		"                 current master, VIPs held, timers, counters, data\n"
-		"                 safety) and each check (status, value, latency, penalty)\n"
-		"  --json         the same as one JSON object\n"
-		"  -s SOCKET      control socket ([global] control_socket; default\n"
-		"                 " DEFAULT_SOCKET ")\n"
-		"  -t SECONDS     give up after this long (default %d)\n"
-		"  -h, --help     this text\n"
+		"Commands:\n"
+		"  status [--json]   each instance (state, base and effective priority,\n"
+		"                    current master, VIPs held, timers, counters, data\n"
+		"                    safety) and each check (status, value, latency,\n"
+		"                    penalty); --json: the same as one JSON object\n"
+		"  metrics           the same counters in the Prometheus text format\n"
+		"  resign INSTANCE   hand INSTANCE's VIP to the best peer and stay backup\n"
+		"                    (planned maintenance); refused when no peer can take it\n"
+		"  resume INSTANCE   end a resign: INSTANCE competes for the VIP again\n"
+		"  reload            read the configuration file again; a file with errors\n"
+		"                    is refused and the running configuration stays\n"
+		"  restart           re-execute vigild (a new binary after an upgrade)\n"
+		"                    without a failover: the VIP and read_only stay as they are\n"
 		"\n"
-		"Exit: 0 answered; 1 vigild answered with an error; 2 usage;\n"
+		"Options:\n"
+		"  -s SOCKET         control socket ([global] control_socket; default\n"
+		"                    " DEFAULT_SOCKET ")\n"
+		"  -t SECONDS        give up after this long (default %d)\n"
+		"  -h, --help        this text\n"
+		"\n"
+		"Exit: 0 done; 1 vigild refused or answered with an error; 2 usage;\n"
 		"3 vigild cannot be reached; 4 vigild did not answer in time.\n",
 		DEFAULT_TIMEOUT_MS / 1000);
 }
@@ -202,6 +215,67 @@ static int request(const char *path, const char *line, int timeout_ms)
 	return rc;
 }
 
+/* The control socket's commands, as vigilctl takes them. */
+static const struct {
+	const char *name;
+	bool instance;          /* takes an instance name */
+} commands[] = {
+	{ "status", false }, { "metrics", false }, { "resign", true },
+	{ "resume", true },  { "reload", false },  { "restart", false },
+};
+
+/*
+ * The request line for a command and its arguments: "status json\n",
+ * "resign db\n". Returns EXIT_OK, or EXIT_USAGE with the reason printed.
+ */
+static int build_request(int argc, char **argv, char *line, size_t cap)
+{
+	const char *cmd = argv[0];
+	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++) {
+		if (strcmp(cmd, commands[c].name) != 0)
+			continue;
+		if (strcmp(cmd, "status") == 0) {
+			bool json = false;
+			for (int i = 1; i < argc; i++) {
+				if (strcmp(argv[i], "--json") != 0) {
+					fprintf(stderr, "vigilctl: status: unexpected argument '%s'\n", argv[i]);
+					return EXIT_USAGE;
+				}
+				json = true;
+			}
+			snprintf(line, cap, "%s\n", json ? "status json" : "status");
+			return EXIT_OK;
+		}
+		if (commands[c].instance) {
+			if (argc != 2) {
+				fprintf(stderr, "vigilctl: %s: %s\n", cmd,
+					argc < 2 ? "which instance? (the name of its [instance] section)"
+						 : "one instance at a time");
+				return EXIT_USAGE;
+			}
+			const char *name = argv[1];
+			size_t n = strlen(name);
+			bool ok = n > 0 && n <= INSTANCE_NAME_MAX;
+			for (size_t i = 0; ok && i < n; i++)
+				ok = name[i] > 0x20 && name[i] < 0x7f;
+			if (!ok) {
+				fprintf(stderr, "vigilctl: %s: '%s' is not an instance name\n", cmd, name);
+				return EXIT_USAGE;
+			}
+			snprintf(line, cap, "%s %s\n", cmd, name);
+			return EXIT_OK;
+		}
+		if (argc != 1) {
+			fprintf(stderr, "vigilctl: %s: unexpected argument '%s'\n", cmd, argv[1]);
+			return EXIT_USAGE;
+		}
+		snprintf(line, cap, "%s\n", cmd);
+		return EXIT_OK;
+	}
+	fprintf(stderr, "vigilctl: unknown command '%s'\n", cmd);
+	return EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -240,21 +314,15 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc && strcmp(argv[optind], "status") == 0) {
-		bool json = false;
-		int i;
-		for (i = optind + 1; i < argc; i++) {
-			if (strcmp(argv[i], "--json") == 0)
-				json = true;
-			else
-				break;
-		}
-		if (i == argc)
-			return request(path, json ? "status json\n" : "status\n", timeout_ms);
-		fprintf(stderr, "vigilctl: status: unexpected argument '%s'\n", argv[i]);
-	} else if (optind < argc) {
-		fprintf(stderr, "vigilctl: unknown command '%s'\n", argv[optind]);
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
 	}
-	usage(stderr);
-	return EXIT_USAGE;
+	char line[128];
+	int rc = build_request(argc - optind, argv + optind, line, sizeof(line));
+	if (rc != EXIT_OK) {
+		usage(stderr);
+		return rc;
+	}
+	return request(path, line, timeout_ms);
 }

@@ -49,21 +49,66 @@ static void test_parse_status(void **state)
 	assert_string_equal(control_cmd_name(CONTROL_CMD_STATUS), "status");
 }
 
+static void test_parse_commands(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		enum control_cmd cmd;
+		const char *instance;
+	} ok[] = {
+		{ "metrics", CONTROL_CMD_METRICS, "" },
+		{ "reload\r", CONTROL_CMD_RELOAD, "" },
+		{ " restart ", CONTROL_CMD_RESTART, "" },
+		{ "resign db", CONTROL_CMD_RESIGN, "db" },
+		{ "resume\tVI_1", CONTROL_CMD_RESUME, "VI_1" },
+		{ "resign aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", CONTROL_CMD_RESIGN,
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" },
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct control_request req;
+		char err[200];
+		assert_int_equal(parse(ok[i].in, &req, err, sizeof(err)), 0);
+		assert_int_equal(req.cmd, ok[i].cmd);
+		assert_false(req.json);
+		assert_string_equal(req.instance, ok[i].instance);
+		assert_string_equal(control_cmd_name(ok[i].cmd), strtok(strcpy(err, ok[i].in), " \t\r"));
+	}
+	static const struct {
+		const char *in, *err;
+	} bad[] = {
+		{ "metrics json", "error: metrics: unexpected argument 'json'; try: metrics\n" },
+		{ "reload now", "error: reload: unexpected argument 'now'; try: reload\n" },
+		{ "resign", "error: resign: which instance? try: resign INSTANCE\n" },
+		{ "resume db extra", "error: resume: unexpected argument 'extra'; try: resume INSTANCE\n" },
+		{ "resign aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		  "error: resign: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...' is not an instance name (1 to 32 printable characters)\n" },
+		{ "resign d\x01" "b",
+		  "error: resign: 'd?b' is not an instance name (1 to 32 printable characters)\n" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct control_request req;
+		char err[200];
+		assert_int_equal(parse(bad[i].in, &req, err, sizeof(err)), -EINVAL);
+		assert_string_equal(err, bad[i].err);
+	}
+}
+
 static void test_parse_errors(void **state)
 {
 	(void)state;
 	static const struct {
 		const char *in, *err;
 	} cases[] = {
-		{ "x", "error: unknown command 'x'; try: status\n" },
-		{ "", "error: empty request; try: status\n" },
-		{ " \t ", "error: empty request; try: status\n" },
-		{ "STATUS", "error: unknown command 'STATUS'; try: status\n" },
+		{ "x", "error: unknown command 'x'; try: status, metrics, resign INSTANCE, resume INSTANCE, reload, restart\n" },
+		{ "", "error: empty request; try: status, metrics, resign INSTANCE, resume INSTANCE, reload, restart\n" },
+		{ " \t ", "error: empty request; try: status, metrics, resign INSTANCE, resume INSTANCE, reload, restart\n" },
+		{ "STATUS", "error: unknown command 'STATUS'; try: status, metrics, resign INSTANCE, resume INSTANCE, reload, restart\n" },
 		{ "status xml", "error: status: unexpected argument 'xml'; try: status, or status json\n" },
 		{ "status json json", "error: status: unexpected argument 'json'; try: status, or status json\n" },
-		{ "sta'\x01\x7f", "error: unknown command 'sta\?\?\?'; try: status\n" },
+		{ "sta'\x01\x7f", "error: unknown command 'sta\?\?\?'; try: status, metrics, resign INSTANCE, resume INSTANCE, reload, restart\n" },
 		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-		  "error: unknown command 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'; try: status\n" },
+		  "error: unknown command 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'; try: status, metrics, resign INSTANCE, resume INSTANCE, reload, restart\n" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct control_request req;
@@ -75,7 +120,7 @@ static void test_parse_errors(void **state)
 	struct control_request req;
 	char err[160], small[12];
 	assert_int_equal(control_parse_request("status\0x", 8, &req, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "error: request contains a NUL byte; try: status\n");
+	assert_string_equal(err, "error: request contains a NUL byte; try: status, metrics, resign INSTANCE, resume INSTANCE, reload, restart\n");
 	assert_int_equal(parse("nope", &req, small, sizeof(small)), -EINVAL);
 	assert_string_equal(small, "error: unkn");
 }
@@ -258,7 +303,7 @@ static void test_malformed(void **state)
 	assert_int_equal(start(f, 0, 0, 0), 0);
 	char out[256];
 	exchange(f, "reboot now\n", out, sizeof(out));
-	assert_string_equal(out, "error: unknown command 'reboot'; try: status\n");
+	assert_string_equal(out, "error: unknown command 'reboot'; try: status, metrics, resign INSTANCE, resume INSTANCE, reload, restart\n");
 	/* Longer than the limit: refused without reading the rest. */
 	char big[3 * CONTROL_REQUEST_MAX];
 	memset(big, 'a', sizeof(big) - 1);
@@ -429,6 +474,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_status),
+		cmocka_unit_test(test_parse_commands),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test_setup_teardown(test_serve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
