@@ -8,6 +8,9 @@ packages=(
   # build
   build-essential cmake pkg-config clang
   libmariadb-dev libnl-3-dev libnl-route-3-dev libinih-dev libev-dev libjson-c-dev
+  libmicrohttpd-dev libsystemd-dev
+  # man pages are linted in the tests
+  mandoc
   # unit tests and quality checks
   libcmocka-dev valgrind python3
   # network lab, integration and interop tests
