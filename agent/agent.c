@@ -467,7 +467,7 @@ static void stall_watch_cb(struct ev_loop *loop, ev_check *w, int revents)
 	if (ag->stopping)
 		return;
 	for (size_t i = 0; i < ag->n_insts; i++) {
-		struct agent_instance *ai = &ag->insts[i];
+		struct agent_instance *ai = ag->insts[i];
 		uint32_t mdi = vrrp_fsm_master_down_interval_ms(vrrp_instance_fsm(ai->vrrp));
 		if (gap <= mdi)
 			continue;
@@ -529,8 +529,8 @@ static void health_changed(void *ctx, size_t i, uint8_t priority, bool fault)
 	struct agent *ag = ctx;
 	if (ag->stopping || i >= ag->n_insts)
 		return;
-	vrrp_instance_set_priority(ag->insts[i].vrrp, priority);
-	vrrp_instance_set_check_fault(ag->insts[i].vrrp, fault);
+	vrrp_instance_set_priority(ag->insts[i]->vrrp, priority);
+	vrrp_instance_set_check_fault(ag->insts[i]->vrrp, fault);
 }
 
 /* The link monitor's view of one interface changed: refresh every
@@ -559,7 +559,7 @@ static void link_event(void *ctx, const struct linkmon_event *ev)
 	if (ag->stopping)
 		return;
 	for (size_t i = 0; i < ag->n_insts; i++) {
-		struct agent_instance *ai = &ag->insts[i];
+		struct agent_instance *ai = ag->insts[i];
 		if (strcmp(ai->ci->interface, ev->ifname) != 0)
 			continue;
 		if (ev->kind == LINKMON_EV_LINK)
@@ -575,10 +575,10 @@ static void link_wait_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	struct agent *ag = w->data;
 	for (size_t i = 0; i < ag->n_insts; i++) {
-		if (!ag->insts[i].started) {
+		if (!ag->insts[i]->started) {
 			log_warn(ag->log, "instance %s: state of %s not known after %.0f s: starting in FAULT",
-				 ag->insts[i].ci->name, ag->insts[i].ci->interface, LINK_WAIT_S);
-			start_instance(&ag->insts[i]);
+				 ag->insts[i]->ci->name, ag->insts[i]->ci->interface, LINK_WAIT_S);
+			start_instance(ag->insts[i]);
 		}
 	}
 }
@@ -738,8 +738,12 @@ int agent_new(struct agent **out, struct ev_loop *loop, const struct vigil_confi
 			snprintf(err, errlen, "link monitor: %s", errstr(rc));
 	}
 	for (size_t i = 0; rc == 0 && i < cfg->n_instances; i++) {
+		if (!(ag->insts[i] = calloc(1, sizeof(*ag->insts[i])))) {
+			rc = -ENOMEM;
+			break;
+		}
 		ag->n_insts = i + 1;
-		rc = build_instance(ag, &ag->insts[i], &cfg->instances[i], err, errlen);
+		rc = build_instance(ag, ag->insts[i], &cfg->instances[i], err, errlen);
 		if (rc == 0) {
 			/* Until its checks pass, an instance starts below its base
 			 * priority: a node just started must not win the VIP. */
@@ -786,7 +790,7 @@ static void drained(struct notify *n, bool complete, void *ctx)
 		log_warn(ag->log, "instance %s: notify scripts still running at stop were killed",
 			 ai->ci->name);
 	for (size_t i = 0; i < ag->n_insts; i++)
-		if (!ag->insts[i].drained)
+		if (!ag->insts[i]->drained)
 			return;
 	ag->stopped = true;
 	ev_break(ag->loop, EVBREAK_ALL);
@@ -832,7 +836,7 @@ void agent_stop(struct agent *ag)
 	ev_prepare_stop(ag->loop, &ag->stall_mark);
 	health_stop(ag->health);
 	for (size_t i = 0; i < ag->n_insts; i++) {
-		struct agent_instance *ai = &ag->insts[i];
+		struct agent_instance *ai = ag->insts[i];
 		/* SIGTERM on the master is a switchover: the demotion order
 		 * first, then priority 0 (docs/data-safety.md "3.9 Graceful
 		 * stop is a switchover"). */
@@ -862,8 +866,10 @@ void agent_free(struct agent *ag)
 	ev_prepare_stop(ag->loop, &ag->stall_mark);
 	health_free(ag->health);
 	linkmon_free(ag->linkmon);
-	for (size_t i = 0; i < ag->n_insts; i++)
-		free_instance(&ag->insts[i]);
+	for (size_t i = 0; i < ag->n_insts; i++) {
+		free_instance(ag->insts[i]);
+		free(ag->insts[i]);
+	}
 	free(ag->insts);
 	free(ag);
 }
@@ -882,19 +888,19 @@ const struct health *agent_health(const struct agent *ag)
 
 const struct vrrp_instance *agent_vrrp(const struct agent *ag, size_t i)
 {
-	return i < ag->n_insts ? ag->insts[i].vrrp : NULL;
+	return i < ag->n_insts ? ag->insts[i]->vrrp : NULL;
 }
 
 const struct dbrole *agent_role(const struct agent *ag, size_t i)
 {
-	return i < ag->n_insts ? ag->insts[i].role : NULL;
+	return i < ag->n_insts ? ag->insts[i]->role : NULL;
 }
 
 int agent_vips_held(const struct agent *ag, size_t i, struct vip_addr *out, size_t cap,
 		    size_t *n)
 {
 	*n = 0;
-	if (i >= ag->n_insts || !ag->insts[i].vips)
+	if (i >= ag->n_insts || !ag->insts[i]->vips)
 		return -EINVAL;
-	return vip_held(ag->insts[i].vips, out, cap, n);
+	return vip_held(ag->insts[i]->vips, out, cap, n);
 }

@@ -52,7 +52,7 @@ struct agent {
 	const struct logger *log;
 	struct linkmon *linkmon;
 	struct health *health;
-	struct agent_instance *insts;
+	struct agent_instance **insts;  /* each allocated alone: callbacks hold its address */
 	size_t n_insts;
 	ev_timer link_wait;
 	ev_check stall_watch;           /* the loop ran again: was it frozen? */

@@ -129,13 +129,13 @@ echo "== malformed requests"
 t1=$(vigil_transitions h1.vigild.log)
 out=$(request "$S1" "b'bogus\\n'")
 check "an unknown command gets an error line ($out)" \
-	test "$out" = "error: unknown command 'bogus'; try: status"
+	test "$out" = "error: unknown command 'bogus'; try: status, metrics, resign INSTANCE, resume INSTANCE, reload, restart"
 out=$(request "$S1" "bytes(range(11, 256)) * 9")
 check "2 KiB of junk without a newline gets an error line ($out)" \
 	test "$out" = "error: request longer than 1023 bytes; try: status"
 out=$(request "$S1" "bytes(range(256))")
 check "binary junk gets an error line ($out)" \
-	test "$out" = "error: request contains a NUL byte; try: status"
+	test "$out" = "error: request contains a NUL byte; try: status, metrics, resign INSTANCE, resume INSTANCE, reload, restart"
 out=$(request "$S1" "b'status yaml\\n'")
 check "a bad argument gets an error line" \
 	test "$out" = "error: status: unexpected argument 'yaml'; try: status, or status json"
@@ -210,8 +210,10 @@ rc=$?
 check "a missing socket: exit 3 ($rc)" test "$rc" -eq 3
 check "... 'is vigild running? socket ...'" \
 	grep -q "is vigild running? socket $LAB_DIR/nope.sock: No such file or directory" "$LAB_DIR/err1"
-"$VIGILCTL" -s "$S1" reload >/dev/null 2>&1
+"$VIGILCTL" -s "$S1" reboot >/dev/null 2>&1
 check "an unknown subcommand: exit 2" test $? -eq 2
+"$VIGILCTL" -s "$S1" resign >/dev/null 2>&1
+check "resign without an instance: exit 2" test $? -eq 2
 
 echo "== the socket file"
 check "the socket is mode 600" test "$(stat -c %a "$S1")" = 600
