@@ -160,25 +160,41 @@ static void send_notify(struct agent_instance *ai, const struct deferred_notify 
 	send_notify_alarm(ai, d, NULL);
 }
 
-static void state_changed(void *ctx, const struct vrrp_instance_change *chg)
+/* One line per transition: the human text (which the tests and operators
+ * grep) and the same facts as key=value pairs (log.h). */
+static void log_transition(const struct agent_instance *ai, const struct vrrp_instance_change *chg)
 {
-	struct agent_instance *ai = ctx;
-	struct agent *ag = ai->agent;
-	char master[96] = "";
+	const char *from = vrrp_state_name(chg->from), *to = vrrp_state_name(chg->to);
+	const char *reason = vrrp_fsm_reason_name(chg->reason);
+	char master[96] = "", kv[320] = "";
+	log_kv(kv, sizeof(kv), "event", "transition");
+	log_kv(kv, sizeof(kv), "instance", ai->ci->name);
+	log_kv(kv, sizeof(kv), "from", from);
+	log_kv(kv, sizeof(kv), "to", to);
+	log_kv(kv, sizeof(kv), "reason", reason);
+	log_kvf(kv, sizeof(kv), "priority", "%u", chg->priority);
 	if (chg->master && chg->master->known && chg->master->addr.len == 4) {
 		char a[INET_ADDRSTRLEN];
 		inet_ntop(AF_INET, chg->master->addr.bytes, a, sizeof(a));
 		snprintf(master, sizeof(master), ", master heard: %s priority %u", a,
 			 chg->master->priority);
+		log_kv(kv, sizeof(kv), "master", a);
+		log_kvf(kv, sizeof(kv), "master_priority", "%u", chg->master->priority);
 	}
-	log_info(ag->log, "instance %s: %s -> %s (%s; priority %u%s)", ai->ci->name,
-		 vrrp_state_name(chg->from), vrrp_state_name(chg->to),
-		 vrrp_fsm_reason_name(chg->reason), chg->priority, master);
+	log_info(ai->agent->log, "instance %s: %s -> %s (%s; priority %u%s)%s", ai->ci->name, from,
+		 to, reason, chg->priority, master, kv);
+}
+
+static void state_changed(void *ctx, const struct vrrp_instance_change *chg)
+{
+	struct agent_instance *ai = ctx;
+	struct agent *ag = ai->agent;
+	log_transition(ai, chg);
 	ai->state = chg->to;
 
 	struct deferred_notify d = {
 		.set = true,
-		.state = notify_state_of(chg->to, ag->stopping),
+		.state = notify_state_of(chg->to, ag->stopping || ai->retiring),
 		.prev = notify_state_of(chg->from, false),
 		.priority = chg->priority,
 		.reason = chg->reason,
@@ -191,6 +207,8 @@ static void state_changed(void *ctx, const struct vrrp_instance_change *chg)
 		ai->deferred = d;
 	if (ai->role)
 		dbrole_vrrp_state(ai->role, chg->to);
+	if (chg->reason == VRRP_REASON_RESTART)
+		return; /* MASTER before and after the restart: nothing changed */
 	if (defer || d.state == NOTIFY_STATE_INIT)
 		return; /* later, or back to INIT without a stop: nothing to report */
 	send_notify(ai, &d);
@@ -352,30 +370,23 @@ static uint32_t eligibility_crit_lag(const struct vigil_config *cfg, const struc
 	return 30000;
 }
 
-static int build_role(struct agent *ag, struct agent_instance *ai, char *err, size_t errlen)
+void agent_role_conf(const struct vigil_config *cfg, const struct config_instance *ci,
+		     struct dbrole_conf *conf, struct dbrole_peer_conf *peers)
 {
-	const struct config_instance *ci = ai->ci;
-	if (!ci->manage_read_only && !ci->witness)
-		return 0;
-	if (ci->role_check_index < 0) {
-		snprintf(err, errlen, "instance %s: data safety needs a role check", ci->name);
-		return -EINVAL;
-	}
-	const struct config_check *rc = &ag->cfg->checks[ci->role_check_index];
-	struct dbrole_peer_conf peers[CONFIG_PEER_MAX];
+	const struct config_check *rc = &cfg->checks[ci->role_check_index];
 	size_t n = 0;
 	for (size_t i = 0; i < ci->n_db_peers && n < CONFIG_PEER_MAX; i++)
 		peers[n++] = (struct dbrole_peer_conf){ .addr = ci->db_peers[i].addr,
 							.port = ci->db_peers[i].port };
-	struct dbrole_conf conf = {
+	*conf = (struct dbrole_conf){
 		.instance = ci->name,
-		.router_id = ag->cfg->global.router_id,
+		.router_id = cfg->global.router_id,
 		.manage_read_only = ci->manage_read_only,
 		.local = {
 			.host = rc->host,
 			.port = rc->port,
 			.socket = rc->socket,
-			.defaults_file = ag->cfg->global.mysql_defaults_file,
+			.defaults_file = cfg->global.mysql_defaults_file,
 		},
 		.peers = peers,
 		.n_peers = n,
@@ -385,11 +396,26 @@ static int build_role(struct agent *ag, struct agent_instance *ai, char *err, si
 		.promote_timeout_ms = ci->promote_timeout_ms,
 		.writable_on_timeout = ci->promote_on_timeout == CONFIG_PROMOTE_WRITABLE,
 		.stop_replication = ci->stop_replication_on_promote,
-		.crit_lag_ms = eligibility_crit_lag(ag->cfg, ci),
+		.crit_lag_ms = eligibility_crit_lag(cfg, ci),
 		.witness = ci->witness,
 		.vip = ci->vips[0].addr,
 		.witness_timeout_ms = ci->witness_timeout_ms,
 	};
+}
+
+static int build_role(struct agent *ag, struct agent_instance *ai, const struct vigil_config *cfg,
+		      char *err, size_t errlen)
+{
+	const struct config_instance *ci = ai->ci;
+	if (!ci->manage_read_only && !ci->witness)
+		return 0;
+	if (ci->role_check_index < 0) {
+		snprintf(err, errlen, "instance %s: data safety needs a role check", ci->name);
+		return -EINVAL;
+	}
+	struct dbrole_peer_conf peers[CONFIG_PEER_MAX];
+	struct dbrole_conf conf;
+	agent_role_conf(cfg, ci, &conf, peers);
 	static const struct dbrole_ops ops = {
 		.eligible = role_eligible,
 		.witness_result = role_witness_result,
@@ -507,11 +533,17 @@ static struct in_addr primary_address(struct agent_instance *ai)
 	return rc < 0 ? (struct in_addr){ 0 } : a;
 }
 
-static void start_instance(struct agent_instance *ai)
+void agent_start_instance(struct agent_instance *ai)
 {
 	if (ai->started || ai->agent->stopping)
 		return;
 	ai->started = true;
+	if (ai->resume_master) {
+		/* A restart: the VIPs on the interface are ours, the server
+		 * is as the process before this one left it. */
+		agent_resume_instance(ai);
+		return;
+	}
 	if (ai->role && ai->ci->manage_read_only)
 		start_role(ai);
 	else
@@ -524,7 +556,7 @@ static void start_instance(struct agent_instance *ai)
 /* The health score of instance i moved: tell its state machine, which
  * advertises a MASTER's new priority at once (health takeover). Before
  * the instance starts this only sets the priority it will start with. */
-static void health_changed(void *ctx, size_t i, uint8_t priority, bool fault)
+void agent_health_changed(void *ctx, size_t i, uint8_t priority, bool fault)
 {
 	struct agent *ag = ctx;
 	if (ag->stopping || i >= ag->n_insts)
@@ -535,7 +567,7 @@ static void health_changed(void *ctx, size_t i, uint8_t priority, bool fault)
 
 /* The link monitor's view of one interface changed: refresh every
  * instance on it (state, index, source address). */
-static void refresh_link(struct agent_instance *ai, int ifindex, enum linkmon_link link)
+void agent_refresh_link(struct agent_instance *ai, int ifindex, enum linkmon_link link)
 {
 	bool up = link == LINKMON_UP;
 	struct in_addr primary = up ? primary_address(ai) : (struct in_addr){ 0 };
@@ -550,7 +582,7 @@ static void refresh_link(struct agent_instance *ai, int ifindex, enum linkmon_li
 	vrrp_instance_set_link(ai->vrrp, link == LINKMON_ABSENT ? 0 : ifindex, up, primary);
 	if (ai->role && (up || link == LINKMON_ABSENT))
 		dbrole_set_self_addr(ai->role, primary);
-	start_instance(ai);
+	agent_start_instance(ai);
 }
 
 static void link_event(void *ctx, const struct linkmon_event *ev)
@@ -565,7 +597,7 @@ static void link_event(void *ctx, const struct linkmon_event *ev)
 		if (ev->kind == LINKMON_EV_LINK)
 			log_info(ag->log, "instance %s: interface %s is %s", ai->ci->name, ev->ifname,
 				 linkmon_link_name(ev->link));
-		refresh_link(ai, ev->ifindex, ev->link);
+		agent_refresh_link(ai, ev->ifindex, ev->link);
 	}
 }
 
@@ -578,46 +610,19 @@ static void link_wait_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		if (!ag->insts[i]->started) {
 			log_warn(ag->log, "instance %s: state of %s not known after %.0f s: starting in FAULT",
 				 ag->insts[i]->ci->name, ag->insts[i]->ci->interface, LINK_WAIT_S);
-			start_instance(ag->insts[i]);
+			agent_start_instance(ag->insts[i]);
 		}
 	}
 }
 
 /* ---- building ------------------------------------------------------- */
 
-static int build_instance(struct agent *ag, struct agent_instance *ai,
-			  const struct config_instance *ci, char *err, size_t errlen)
+struct notify_conf agent_notify_conf(const struct vigil_config *cfg,
+				     const struct config_instance *ci)
 {
-	ai->agent = ag;
-	ai->ci = ci;
-	ai->state = VRRP_STATE_INIT;
-	ai->vip_addrs = calloc(ci->n_vips, sizeof(*ai->vip_addrs));
-	ai->vip_text = calloc(ci->n_vips + 1, sizeof(*ai->vip_text));
-	struct in_addr *addrs = calloc(ci->n_vips, sizeof(*addrs));
-	struct in_addr *peers = ci->n_peers ? calloc(ci->n_peers, sizeof(*peers)) : NULL;
-	int rc = -ENOMEM;
-	if (!ai->vip_addrs || !ai->vip_text || !addrs || (ci->n_peers && !peers))
-		goto out;
-	for (size_t i = 0; i < ci->n_vips; i++) {
-		char a[INET_ADDRSTRLEN], text[INET_ADDRSTRLEN + 4];
-		ai->vip_addrs[i].addr = ci->vips[i].addr;
-		ai->vip_addrs[i].prefix = ci->vips[i].prefix_len;
-		addrs[i] = ci->vips[i].addr;
-		inet_ntop(AF_INET, &ci->vips[i].addr, a, sizeof(a));
-		snprintf(text, sizeof(text), "%s/%u", a, ci->vips[i].prefix_len);
-		if (!(ai->vip_text[i] = strdup(text)))
-			goto out;
-	}
-	for (size_t i = 0; i < ci->n_peers; i++)
-		peers[i] = ci->peers[i].addr;
-
-	rc = vip_new(&ai->vips, ci->interface, err, errlen);
-	if (rc < 0)
-		goto out;
-
-	struct notify_conf nconf = {
+	return (struct notify_conf){
 		.instance = ci->name,
-		.router_id = ag->cfg->global.router_id,
+		.router_id = cfg->global.router_id,
 		.notify = ci->notify.argv,
 		.notify_master = ci->notify_master.argv,
 		.notify_backup = ci->notify_backup.argv,
@@ -626,13 +631,16 @@ static int build_instance(struct agent *ag, struct agent_instance *ai,
 		.notify_alarm = ci->notify_alarm.argv,
 		.timeout_ms = ci->notify_timeout_ms,
 	};
-	rc = notify_new(&ai->notify, ag->loop, &nconf, notify_done, ai);
-	if (rc < 0) {
-		snprintf(err, errlen, "instance %s: notify: %s", ci->name, errstr(rc));
-		goto out;
-	}
+}
 
-	struct vrrp_instance_conf vconf = {
+void agent_vrrp_conf(const struct config_instance *ci, struct vrrp_instance_conf *vconf,
+		     struct in_addr *addrs, struct in_addr *peers)
+{
+	for (size_t i = 0; i < ci->n_vips; i++)
+		addrs[i] = ci->vips[i].addr;
+	for (size_t i = 0; i < ci->n_peers; i++)
+		peers[i] = ci->peers[i].addr;
+	*vconf = (struct vrrp_instance_conf){
 		.name = ci->name,
 		.ifname = ci->interface,
 		.fsm = {
@@ -654,7 +662,7 @@ static int build_instance(struct agent *ag, struct agent_instance *ai,
 		.auth_type = ci->auth_type == CONFIG_AUTH_PASS ? VRRP_AUTH_PASS : VRRP_AUTH_NONE,
 		.vips = addrs,
 		.n_vips = ci->n_vips,
-		.peers = peers,
+		.peers = ci->n_peers ? peers : NULL,
 		.n_peers = ci->n_peers,
 		.garp_repeat = ci->garp_master_repeat,
 		.garp_interval_ms = ci->garp_interval_ms,
@@ -663,7 +671,75 @@ static int build_instance(struct agent *ag, struct agent_instance *ai,
 		.garp_refresh_repeat = ci->garp_master_refresh_repeat,
 	};
 	/* RFC 2338 5.3.7: the password is zero-padded to 8 bytes. */
-	memcpy(vconf.auth_data, ci->auth_pass, strnlen(ci->auth_pass, VRRP_AUTH_LEN));
+	memcpy(vconf->auth_data, ci->auth_pass, strnlen(ci->auth_pass, VRRP_AUTH_LEN));
+}
+
+int agent_vip_lists(const struct config_instance *ci, struct vip_addr **addrs, char ***text)
+{
+	*addrs = calloc(ci->n_vips, sizeof(**addrs));
+	*text = calloc(ci->n_vips + 1, sizeof(**text));
+	if (!*addrs || !*text)
+		goto fail;
+	for (size_t i = 0; i < ci->n_vips; i++) {
+		char a[INET_ADDRSTRLEN], t[INET_ADDRSTRLEN + 4];
+		(*addrs)[i].addr = ci->vips[i].addr;
+		(*addrs)[i].prefix = ci->vips[i].prefix_len;
+		inet_ntop(AF_INET, &ci->vips[i].addr, a, sizeof(a));
+		snprintf(t, sizeof(t), "%s/%u", a, ci->vips[i].prefix_len);
+		if (!((*text)[i] = strdup(t)))
+			goto fail;
+	}
+	return 0;
+fail:
+	agent_free_vip_lists(*addrs, *text);
+	*addrs = NULL;
+	*text = NULL;
+	return -ENOMEM;
+}
+
+void agent_free_vip_lists(struct vip_addr *addrs, char **text)
+{
+	if (text)
+		for (size_t i = 0; text[i]; i++)
+			free(text[i]);
+	free(text);
+	free(addrs);
+}
+
+int agent_build_notify(struct agent_instance *ai, const struct vigil_config *cfg,
+		       struct notify **out)
+{
+	struct notify_conf nconf = agent_notify_conf(cfg, ai->ci);
+	return notify_new(out, ai->agent->loop, &nconf, notify_done, ai);
+}
+
+int agent_build_role(struct agent_instance *ai, const struct vigil_config *cfg, char *err,
+		     size_t errlen)
+{
+	return build_role(ai->agent, ai, cfg, err, errlen);
+}
+
+int agent_build_instance(struct agent *ag, struct agent_instance *ai, const struct vigil_config *cfg,
+			 const struct config_instance *ci, char *err, size_t errlen)
+{
+	ai->agent = ag;
+	ai->ci = ci;
+	ai->state = VRRP_STATE_INIT;
+	struct in_addr *addrs = calloc(ci->n_vips, sizeof(*addrs));
+	struct in_addr *peers = calloc(ci->n_peers ? ci->n_peers : 1, sizeof(*peers));
+	int rc = -ENOMEM;
+	if (!addrs || !peers || agent_vip_lists(ci, &ai->vip_addrs, &ai->vip_text) < 0)
+		goto out;
+	rc = vip_new(&ai->vips, ci->interface, err, errlen);
+	if (rc < 0)
+		goto out;
+	rc = agent_build_notify(ai, cfg, &ai->notify);
+	if (rc < 0) {
+		snprintf(err, errlen, "instance %s: notify: %s", ci->name, errstr(rc));
+		goto out;
+	}
+	struct vrrp_instance_conf vconf;
+	agent_vrrp_conf(ci, &vconf, addrs, peers);
 	static const struct vrrp_instance_ops ops = {
 		.add_vips = add_vips,
 		.remove_vips = remove_vips,
@@ -680,7 +756,7 @@ static int build_instance(struct agent *ag, struct agent_instance *ai,
 		.state_changed = state_changed,
 		.note = note,
 	};
-	rc = build_role(ag, ai, err, errlen);
+	rc = build_role(ag, ai, cfg, err, errlen);
 	if (rc == 0) {
 		rc = vrrp_instance_new(ag->loop, &vconf, ai->role ? &ops : &plain_ops, ai, &ai->vrrp);
 		if (rc < 0)
@@ -692,7 +768,7 @@ out:
 	return rc;
 }
 
-static void free_instance(struct agent_instance *ai)
+void agent_free_instance(struct agent_instance *ai)
 {
 	dbrole_free(ai->role);
 	vrrp_instance_free(ai->vrrp);
@@ -702,20 +778,18 @@ static void free_instance(struct agent_instance *ai)
 		vip_release_all(ai->vips, err, sizeof(err));
 	}
 	vip_free(ai->vips);
-	if (ai->vip_text)
-		for (size_t i = 0; ai->vip_text[i]; i++)
-			free(ai->vip_text[i]);
-	free(ai->vip_text);
-	free(ai->vip_addrs);
+	agent_free_vip_lists(ai->vip_addrs, ai->vip_text);
 }
 
-int agent_new(struct agent **out, struct ev_loop *loop, const struct vigil_config *cfg,
+int agent_new(struct agent **out, struct ev_loop *loop, struct vigil_config *cfg,
 	      const struct logger *log, char *err, size_t errlen)
 {
 	*out = NULL;
 	struct agent *ag = calloc(1, sizeof(*ag));
-	if (!ag)
+	if (!ag) {
+		config_free(cfg);
 		return -ENOMEM;
+	}
 	ag->loop = loop;
 	ag->cfg = cfg;
 	ag->log = log;
@@ -726,12 +800,14 @@ int agent_new(struct agent **out, struct ev_loop *loop, const struct vigil_confi
 	ev_check_init(&ag->stall_watch, stall_watch_cb);
 	ev_set_priority(&ag->stall_watch, EV_MAXPRI);
 	ag->stall_watch.data = ag;
+	ev_timer_init(&ag->sweep, agent_sweep_cb, 0., 0.);
+	ag->sweep.data = ag;
 	ag->insts = calloc(cfg->n_instances ? cfg->n_instances : 1, sizeof(*ag->insts));
 	if (!ag->insts) {
-		free(ag);
+		agent_free(ag);
 		return -ENOMEM;
 	}
-	int rc = health_new(&ag->health, loop, cfg, log, health_changed, ag, err, errlen);
+	int rc = health_new(&ag->health, loop, cfg, log, agent_health_changed, ag, err, errlen);
 	if (rc == 0) {
 		rc = linkmon_new(&ag->linkmon, loop, LINKMON_RCVBUF_DEFAULT, link_event, ag);
 		if (rc < 0)
@@ -743,11 +819,11 @@ int agent_new(struct agent **out, struct ev_loop *loop, const struct vigil_confi
 			break;
 		}
 		ag->n_insts = i + 1;
-		rc = build_instance(ag, ag->insts[i], &cfg->instances[i], err, errlen);
+		rc = agent_build_instance(ag, ag->insts[i], cfg, &cfg->instances[i], err, errlen);
 		if (rc == 0) {
 			/* Until its checks pass, an instance starts below its base
 			 * priority: a node just started must not win the VIP. */
-			health_changed(ag, i, health_priority(ag->health, i),
+			agent_health_changed(ag, i, health_priority(ag->health, i),
 				       health_fault(ag->health, i));
 			rc = linkmon_watch(ag->linkmon, cfg->instances[i].interface);
 			if (rc == -EEXIST) /* two instances on one interface */
@@ -789,6 +865,12 @@ static void drained(struct notify *n, bool complete, void *ctx)
 	if (!complete)
 		log_warn(ag->log, "instance %s: notify scripts still running at stop were killed",
 			 ai->ci->name);
+	if (ai->retiring) {
+		/* Removed by a reload: freed from the loop, not from inside
+		 * its own notifier's callback. */
+		ev_timer_start(ag->loop, &ag->sweep);
+		return;
+	}
 	for (size_t i = 0; i < ag->n_insts; i++)
 		if (!ag->insts[i]->drained)
 			return;
@@ -798,7 +880,7 @@ static void drained(struct notify *n, bool complete, void *ctx)
 
 /* The VRRP side of stopping one instance: priority 0 and the VIPs away
  * (a MASTER), then the notify scripts drain. */
-static void stop_instance(struct agent_instance *ai)
+void agent_stop_instance(struct agent_instance *ai)
 {
 	ai->role_released = true;
 	/* A change still waiting for its demotion first, in order. */
@@ -819,10 +901,10 @@ static void stop_instance(struct agent_instance *ai)
 		drained(ai->notify, false, ai);
 }
 
-static void role_stopped(void *ctx)
+void agent_role_stopped(void *ctx)
 {
 	struct agent_instance *ai = ctx;
-	stop_instance(ai);
+	agent_stop_instance(ai);
 }
 
 void agent_stop(struct agent *ag)
@@ -841,9 +923,9 @@ void agent_stop(struct agent *ag)
 		 * first, then priority 0 (docs/data-safety.md "3.9 Graceful
 		 * stop is a switchover"). */
 		if (ai->role && ai->started)
-			dbrole_stop(ai->role, role_stopped, ai);
+			dbrole_stop(ai->role, agent_role_stopped, ai);
 		else
-			stop_instance(ai);
+			agent_stop_instance(ai);
 	}
 }
 
@@ -866,11 +948,19 @@ void agent_free(struct agent *ag)
 	ev_prepare_stop(ag->loop, &ag->stall_mark);
 	health_free(ag->health);
 	linkmon_free(ag->linkmon);
+	ev_timer_stop(ag->loop, &ag->sweep);
 	for (size_t i = 0; i < ag->n_insts; i++) {
-		free_instance(ag->insts[i]);
+		agent_free_instance(ag->insts[i]);
 		free(ag->insts[i]);
 	}
 	free(ag->insts);
+	for (size_t i = 0; i < ag->n_retiring; i++) {
+		agent_free_instance(ag->retiring[i]);
+		free(ag->retiring[i]);
+	}
+	free(ag->retiring);
+	agent_free_old_configs(ag);
+	config_free(ag->cfg);
 	free(ag);
 }
 
@@ -879,6 +969,11 @@ void agent_free(struct agent *ag)
 const struct vigil_config *agent_config(const struct agent *ag)
 {
 	return ag->cfg;
+}
+
+struct ev_loop *agent_loop(const struct agent *ag)
+{
+	return ag->loop;
 }
 
 const struct health *agent_health(const struct agent *ag)

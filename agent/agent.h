@@ -8,6 +8,8 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "health.h"
+#include "restart_state.h"
 #include "log.h"
 
 struct agent;
@@ -21,11 +23,12 @@ struct vrrp_instance;
  * instance, VIP set and notifier per [instance], one link monitor.
  * Nothing is sent and no address is touched until agent_start().
  * loop: libev's default loop (notify scripts need ev_child).
- * cfg, log: borrowed; they must outlive the agent.
+ * cfg: taken over (freed by agent_free, or at once when this fails).
+ * log: borrowed; it must outlive the agent.
  * err/errlen: receives a message on failure.
  * Returns 0 and *out, or a negative errno.
  */
-int agent_new(struct agent **out, struct ev_loop *loop, const struct vigil_config *cfg,
+int agent_new(struct agent **out, struct ev_loop *loop, struct vigil_config *cfg,
 	      const struct logger *log, char *err, size_t errlen);
 
 /*
@@ -54,10 +57,70 @@ bool agent_failed(const struct agent *ag);
  * stop that did not complete). Accepts NULL. */
 void agent_free(struct agent *ag);
 
+/* ---- reload ------------------------------------------------------------ */
+
+/* What a reload did. */
+struct agent_reload_counts {
+	size_t kept;            /* instances changed in place: state, VIPs, adverts kept */
+	size_t added;           /* new instances (or replaced ones), started as at startup */
+	size_t removed;         /* removed (or replaced) ones, stopping as at SIGTERM */
+	struct health_reload_counts health;
+};
+
+/*
+ * What the agent is in the middle of that a reload (or a restart) must
+ * wait for: a promotion gate, a demotion, a contest, a witness probe, an
+ * instance still stopping, or the agent stopping. Writes it into buf and
+ * returns buf; NULL when idle.
+ */
+const char *agent_busy(const struct agent *ag, char *buf, size_t len);
+
+/*
+ * Swap in cfg (parsed, validated and host-checked aside). Instances are
+ * matched by name: one whose interface, VRID, version, owner priority,
+ * multicast/unicast mode, data-safety settings or role are unchanged is
+ * changed in place (its state, VIPs that stay, adverts and database role
+ * carry on; VIPs added or dropped are added or removed; new notify
+ * scripts take effect); one whose defining keys changed is replaced,
+ * which is refused (-EBUSY) while it holds the VIP; removed instances
+ * stop as at SIGTERM; new ones start as at startup. Checks: see
+ * health_reload_prepare().
+ * On success cfg is taken over and counts filled. On failure nothing
+ * changed, cfg is still the caller's and err says why: -EAGAIN (busy:
+ * agent_busy()), -EBUSY, -EINVAL (control_socket changed), -ENOMEM, or
+ * a check that cannot be built.
+ */
+int agent_reload(struct agent *ag, struct vigil_config *cfg, struct agent_reload_counts *counts,
+		 char *err, size_t errlen);
+
+/* Configurations swapped in since start. */
+uint64_t agent_reloads(const struct agent *ag);
+
+/* ---- restart ------------------------------------------------------------ */
+
+struct restart_state;
+
+/* Append what a re-executed vigild needs to resume (each instance's state,
+ * priority and database role; each check's verdict) to s. Returns 0 or a
+ * negative errno. */
+int agent_collect_restart(const struct agent *ag, struct restart_state *s);
+
+/* Between agent_new() and agent_start() of a re-executed vigild: seed the
+ * checks with their verdicts and let each instance that was MASTER (with
+ * its server open, under data safety) resume as MASTER at once, keeping
+ * its VIPs and not touching read_only. */
+void agent_adopt(struct agent *ag, const struct restart_state *s);
+
+/* Instance i resumes as MASTER after a restart (agent_adopt() said so). */
+bool agent_resuming(const struct agent *ag, size_t i);
+
 /* ---- a read-only view of the running state (vigilctl status) ---- */
 
 /* The configuration the agent runs. */
 const struct vigil_config *agent_config(const struct agent *ag);
+
+/* The loop the agent runs on. */
+struct ev_loop *agent_loop(const struct agent *ag);
 
 /* The checks and scores. */
 const struct health *agent_health(const struct agent *ag);
@@ -73,5 +136,27 @@ const struct dbrole *agent_role(const struct agent *ag, size_t i);
  * n receives how many. Returns 0 or -EINVAL. */
 int agent_vips_held(const struct agent *ag, size_t i, struct vip_addr *out, size_t cap,
 		    size_t *n);
+
+/* True while instance i carries out a vigilctl resign: its server is being
+ * made read-only, priority 0 follows (agent_admin.c). */
+bool agent_resigning(const struct agent *ag, size_t i);
+
+/* ---- planned maintenance (agent_admin.c) ---- */
+
+/*
+ * vigilctl resign NAME: hand instance NAME's VIP to the best peer and stay
+ * BACKUP until agent_resume() (README "vigilctl resign"). A MASTER with
+ * manage_read_only first checks that a database peer can take over its
+ * writes (refused otherwise), then makes its server read-only and ends
+ * its sessions, then sends priority 0; without it, priority 0 at once.
+ * A BACKUP only stops competing. Returns the answer for vigilctl, from
+ * malloc() ("error: ..." when refused: then nothing changed), or NULL
+ * when out of memory.
+ */
+char *agent_resign(struct agent *ag, const char *name);
+
+/* vigilctl resume NAME: end a resign; the instance competes for the VIP
+ * again as from startup. Returns the answer as agent_resign() does. */
+char *agent_resume(struct agent *ag, const char *name);
 
 #endif

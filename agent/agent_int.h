@@ -11,6 +11,8 @@
 #include "agent.h"
 #include "dbrole.h"
 #include "fsm.h"
+#include "instance.h"
+#include "linkmon.h"
 #include "notify.h"
 
 struct health;
@@ -44,11 +46,16 @@ struct agent_instance {
 	bool vip_release_pending;       /* VIPs go once the server is read-only */
 	struct deferred_notify deferred;  /* notify of a change whose VIPs wait */
 	bool role_released;             /* stopping: demotion done, VIPs may go at once */
+	bool resigning;                 /* vigilctl resign: the demotion runs, priority 0 follows */
+	bool retiring;                  /* removed by a reload: freed once stopped */
+	/* Restart: MASTER in the process that re-executed into this one. */
+	bool resume_master;
+	enum dbrole_mode inherited_role;
 };
 
 struct agent {
 	struct ev_loop *loop;
-	const struct vigil_config *cfg;
+	struct vigil_config *cfg;       /* owned: the configuration in force */
 	const struct logger *log;
 	struct linkmon *linkmon;
 	struct health *health;
@@ -61,6 +68,58 @@ struct agent {
 	bool stopping;
 	bool stopped;
 	bool failed;                    /* stopping because the setup is unsound */
+	/* Reload: instances the new configuration dropped, stopping, and
+	 * the configurations they still point into. */
+	struct agent_instance **retiring;
+	size_t n_retiring;
+	struct vigil_config **old_cfgs;
+	size_t n_old_cfgs;
+	ev_timer sweep;                 /* frees retired instances from the loop */
+	uint64_t reloads;               /* configurations swapped in */
 };
+
+/* ---- agent.c, for the control actions ---- */
+
+/* What each running object is built from: pure fills from the config. */
+struct notify_conf agent_notify_conf(const struct vigil_config *cfg,
+				     const struct config_instance *ci);
+void agent_vrrp_conf(const struct config_instance *ci, struct vrrp_instance_conf *vconf,
+		     struct in_addr *addrs, struct in_addr *peers);
+/* ci->role_check_index must be valid (data safety on). peers: CONFIG_PEER_MAX. */
+void agent_role_conf(const struct vigil_config *cfg, const struct config_instance *ci,
+		     struct dbrole_conf *conf, struct dbrole_peer_conf *peers);
+/* The VIPs as vip.c takes them and as notify prints them. */
+int agent_vip_lists(const struct config_instance *ci, struct vip_addr **addrs, char ***text);
+void agent_free_vip_lists(struct vip_addr *addrs, char **text);
+
+/* Build instance ci of cfg into ai (allocated, zeroed). */
+int agent_build_instance(struct agent *ag, struct agent_instance *ai, const struct vigil_config *cfg,
+			 const struct config_instance *ci, char *err, size_t errlen);
+int agent_build_notify(struct agent_instance *ai, const struct vigil_config *cfg,
+		       struct notify **out);
+int agent_build_role(struct agent_instance *ai, const struct vigil_config *cfg, char *err,
+		     size_t errlen);
+void agent_free_instance(struct agent_instance *ai);
+/* Start (VIP adoption, stale VIPs, leave INIT) once the link is known. */
+void agent_start_instance(struct agent_instance *ai);
+void agent_refresh_link(struct agent_instance *ai, int ifindex, enum linkmon_link link);
+/* The health callback: instance i's priority and fault flag. */
+void agent_health_changed(void *ctx, size_t i, uint8_t priority, bool fault);
+/* Stop one instance: priority 0 and VIPs away, notify drains. With a role
+ * the demotion order first: dbrole_stop(role, agent_role_stopped, ai). */
+void agent_stop_instance(struct agent_instance *ai);
+void agent_role_stopped(void *ctx);
+
+/* ---- agent_restart.c ---- */
+
+/* Start an instance that was MASTER before the restart (ai->resume_master). */
+void agent_resume_instance(struct agent_instance *ai);
+
+/* ---- agent_reload.c ---- */
+
+/* The loop callback that frees retired instances. */
+void agent_sweep_cb(struct ev_loop *loop, ev_timer *w, int revents);
+/* Free configurations no retiring instance points into any more. */
+void agent_free_old_configs(struct agent *ag);
 
 #endif

@@ -380,6 +380,7 @@ void config_free(struct vigil_config *cfg)
 	free(cfg->global.router_id);
 	free(cfg->global.control_socket);
 	free(cfg->global.mysql_defaults_file);
+	free(cfg->global.metrics_listen);
 	origin_free(&cfg->global.origin);
 	for (size_t i = 0; i < cfg->n_instances; i++) {
 		struct config_instance *in = &cfg->instances[i];
@@ -522,4 +523,20 @@ out:
 	free(buf);
 	fclose(f);
 	return rc;
+}
+
+bool config_same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+bool config_same_argv(char *const *a, char *const *b)
+{
+	if (!a || !b)
+		return a == b;
+	size_t i = 0;
+	for (; a[i] && b[i]; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return false;
+	return !a[i] && !b[i];
 }

@@ -4,6 +4,7 @@
 #define VIGIL_CONFIG_H
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -165,6 +166,15 @@ enum config_auth {
 	CONFIG_AUTH_PASS,
 };
 
+/* [global] log_level: the most detailed lines vigild writes. Same order
+ * as log.h's levels; the daemon maps one to the other. */
+enum config_log_level {
+	CONFIG_LOG_ERROR,
+	CONFIG_LOG_WARNING,
+	CONFIG_LOG_INFO,               /* default */
+	CONFIG_LOG_DEBUG,
+};
+
 enum config_check_type {
 	CONFIG_CHECK_TCP,
 	CONFIG_CHECK_MYSQL_PING,
@@ -180,6 +190,8 @@ const char *config_auth_name(enum config_auth a);
 const char *config_check_type_name(enum config_check_type t);
 /* "stay_read_only", "writable". */
 const char *config_promote_on_timeout_name(enum config_promote_on_timeout p);
+/* "error", "warning", "info", "debug". */
+const char *config_log_level_name(enum config_log_level l);
 
 /* ---- sections ------------------------------------------------------ */
 
@@ -187,6 +199,10 @@ struct config_global {
 	char *router_id;            /* default: the host name */
 	char *control_socket;       /* default /run/vigil/vigil.sock */
 	char *mysql_defaults_file;  /* NULL when not set */
+	enum config_log_level log_level;  /* default info */
+	char *metrics_listen;       /* "127.0.0.1:9717", "[::1]:9717" as written; NULL: off */
+	struct sockaddr_storage metrics_addr;  /* metrics_listen parsed by config_validate() */
+	socklen_t metrics_addrlen;  /* 0 when off */
 	struct config_origin origin;
 };
 
@@ -306,5 +322,13 @@ void config_free(struct vigil_config *cfg);
 
 /* Look up a check by name. Returns its index, or -1 when absent. */
 long config_find_check(const struct vigil_config *cfg, const char *name);
+
+/* ---- comparing two configurations (reload) --------------------------- */
+
+/* Two optional strings are equal (both NULL, or the same text). */
+bool config_same_str(const char *a, const char *b);
+
+/* Two NULL-terminated argument lists are equal (both NULL, or the same words). */
+bool config_same_argv(char *const *a, char *const *b);
 
 #endif /* VIGIL_CONFIG_H */

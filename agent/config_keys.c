@@ -21,6 +21,7 @@ static const char *const check_type_names[] = {
 	"tcp", "mysql_ping", "mysql_replication", "script", NULL
 };
 static const char *const promote_on_timeout_names[] = { "stay_read_only", "writable", NULL };
+static const char *const log_level_names[] = { "error", "warning", "info", "debug", NULL };
 
 const char *config_checksum_name(enum config_checksum c)
 {
@@ -40,6 +41,11 @@ const char *config_check_type_name(enum config_check_type t)
 const char *config_promote_on_timeout_name(enum config_promote_on_timeout p)
 {
 	return (unsigned)p < 2 ? promote_on_timeout_names[p] : "?";
+}
+
+const char *config_log_level_name(enum config_log_level l)
+{
+	return (unsigned)l < 4 ? log_level_names[l] : "?";
 }
 
 /* ---- value parsers ------------------------------------------------- */
@@ -118,6 +124,9 @@ static const struct config_keydef global_keys[] = {
 	GK("router_id", K_STRING, router_id),
 	GK("control_socket", K_SOCKPATH, control_socket),
 	GK("mysql_defaults_file", K_PATH, mysql_defaults_file),
+	/* host:port, checked in config_validate() */
+	GK("metrics_listen", K_STRING, metrics_listen),
+	{ "log_level", K_ENUM, offsetof(struct config_global, log_level), 0, 0, log_level_names, 0 },
 	{ NULL, 0, 0, 0, 0, NULL, 0 },
 };
 

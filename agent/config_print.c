@@ -129,9 +129,15 @@ static void print_check(const struct config_check *c, FILE *out)
 
 void config_print_summary(const struct vigil_config *cfg, FILE *out)
 {
-	fprintf(out, "global: router_id %s, control_socket %s, mysql_defaults_file %s\n",
+	fprintf(out, "global: router_id %s, control_socket %s, mysql_defaults_file %s, log_level %s\n",
 		cfg->global.router_id, cfg->global.control_socket,
-		cfg->global.mysql_defaults_file ? cfg->global.mysql_defaults_file : "none");
+		cfg->global.mysql_defaults_file ? cfg->global.mysql_defaults_file : "none",
+		config_log_level_name(cfg->global.log_level));
+	if (cfg->global.metrics_listen)
+		fprintf(out, "metrics_listen %s: GET http://%s/metrics\n", cfg->global.metrics_listen,
+			cfg->global.metrics_listen);
+	else
+		fprintf(out, "metrics_listen off: vigilctl metrics only\n");
 	for (size_t i = 0; i < cfg->n_instances; i++)
 		print_instance(cfg, &cfg->instances[i], out);
 	for (size_t i = 0; i < cfg->n_checks; i++)

@@ -50,6 +50,10 @@ static int global_defaults(struct vctx *v)
 		if (!g->control_socket)
 			return -ENOMEM;
 	}
+	/* The parsed struct starts zeroed, which is "error": info is the
+	 * level whose lines explain every transition and priority change. */
+	if (!config_origin_has(&g->origin, "log_level"))
+		g->log_level = CONFIG_LOG_INFO;
 	return 0;
 }
 
@@ -58,6 +62,103 @@ static void require(struct vctx *v, const struct config_origin *o, const char *w
 {
 	if (!config_origin_has(o, key))
 		ERR(v, o->section_line, "%s '%s' is missing required key '%s'", what, name, key);
+}
+
+/* ---- metrics_listen ------------------------------------------------ */
+
+/* A port of 1..65535 in decimal, nothing else. */
+static bool parse_port(const char *s, uint16_t *out)
+{
+	unsigned long n = 0;
+
+	if (*s == '\0' || strlen(s) > 5)
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		n = n * 10 + (unsigned long)(*p - '0');
+	}
+	if (n < 1 || n > 65535)
+		return false;
+	*out = (uint16_t)n;
+	return true;
+}
+
+/*
+ * Split "ADDR:PORT" or "[ADDR6]:PORT" into host (a copy, brackets gone)
+ * and port text. Returns NULL, or what is wrong for the message.
+ */
+static const char *split_listen(const char *s, char *host, size_t hostlen, const char **port,
+				bool *v6)
+{
+	const char *end, *colon;
+
+	*v6 = s[0] == '[';
+	if (*v6) {
+		end = strchr(s, ']');
+		if (!end || end[1] != ':')
+			return "is not [IPV6-ADDRESS]:PORT";
+		s++;
+		colon = end + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return "has no port (write ADDRESS:PORT, e.g. 127.0.0.1:9717)";
+		if (strchr(s, ':') != colon)
+			return "looks like an IPv6 address without brackets (write e.g. [::1]:9717)";
+		end = colon;
+	}
+	if ((size_t)(end - s) >= hostlen)
+		return "is not an IP address and port";
+	memcpy(host, s, (size_t)(end - s));
+	host[end - s] = '\0';
+	*port = colon + 1;
+	return NULL;
+}
+
+/* [global] metrics_listen into metrics_addr: an IP literal and a port;
+ * names are refused, since a lookup would block the event loop. */
+static void validate_metrics_listen(struct vctx *v)
+{
+	struct config_global *g = &v->cfg->global;
+	unsigned line = config_key_line(&g->origin, "metrics_listen");
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *port_text = NULL, *why;
+	uint16_t port;
+	bool v6;
+
+	if (!g->metrics_listen)
+		return;
+	why = split_listen(g->metrics_listen, host, sizeof(host), &port_text, &v6);
+	if (why) {
+		ERR(v, line, "metrics_listen: '%s' %s", g->metrics_listen, why);
+		return;
+	}
+	if (!parse_port(port_text, &port)) {
+		ERR(v, line, "metrics_listen: '%s': port must be 1..65535", g->metrics_listen);
+		return;
+	}
+	memset(&g->metrics_addr, 0, sizeof(g->metrics_addr));
+	if (v6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&g->metrics_addr;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(port);
+		if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1) {
+			ERR(v, line, "metrics_listen: '%s' is not an IPv6 address", host);
+			return;
+		}
+		g->metrics_addrlen = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&g->metrics_addr;
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		if (inet_pton(AF_INET, host, &a->sin_addr) != 1) {
+			ERR(v, line, "metrics_listen: '%s' is not an IPv4 address (vigil does no name "
+			    "lookups: they would block the event loop)", host);
+			return;
+		}
+		g->metrics_addrlen = sizeof(*a);
+	}
 }
 
 /* ---- instances ----------------------------------------------------- */
@@ -423,6 +524,7 @@ void config_validate(struct vigil_config *cfg, const char *file, struct config_d
 		ERR(&v, 0, "out of memory");
 		return;
 	}
+	validate_metrics_listen(&v);
 	/* Checks first: instances add up their degraded penalties. */
 	for (size_t i = 0; i < cfg->n_checks; i++) {
 		if (validate_check(&v, &cfg->checks[i]) < 0) {

@@ -3,6 +3,7 @@
 #include "control.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +134,7 @@ static void client_answer(struct control_client *cl, size_t len)
 		return;
 	}
 	c->stats.requests++;
+	req.client_fd = cl->fd;
 	client_reply(cl, c->respond(c->ctx, &req));
 }
 
@@ -471,4 +473,14 @@ const struct control_stats *control_stats(const struct control *c)
 size_t control_clients(const struct control *c)
 {
 	return c->n_clients;
+}
+
+char *control_answerf(const char *fmt, ...)
+{
+	va_list ap;
+	char *out = NULL;
+	va_start(ap, fmt);
+	int n = vasprintf(&out, fmt, ap);
+	va_end(ap);
+	return n < 0 ? NULL : out;
 }

@@ -41,7 +41,10 @@ struct control_stats {
 /*
  * Build the answer to one well-formed request: a NUL-terminated string
  * from malloc() (the control frees it), or NULL when out of memory (the
- * client is told so). Called on the loop, synchronously.
+ * client is told so). Called on the loop, synchronously. An answer that
+ * comes later (a restart's) is written on a dup() of req->client_fd, and
+ * the immediate answer is "": the connection stays open until every copy
+ * of it is closed.
  */
 typedef char *(*control_respond_fn)(void *ctx, const struct control_request *req);
 
@@ -71,5 +74,9 @@ const struct control_stats *control_stats(const struct control *c);
 
 /* Clients connected now. */
 size_t control_clients(const struct control *c);
+
+/* An answer for a respond function: formatted into a string from
+ * malloc(); NULL when out of memory. */
+char *control_answerf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

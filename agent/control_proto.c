@@ -115,7 +115,7 @@ int control_parse_request(const char *line, size_t len, struct control_request *
 		snprintf(err, errlen, "error: unknown command '%s'; " USAGE_HINT "\n", word);
 		return -EINVAL;
 	}
-	*req = (struct control_request){ .cmd = cmd };
+	*req = (struct control_request){ .cmd = cmd, .client_fd = -1 };
 	const char *name = commands[cmd].name, *usage = commands[cmd].usage;
 	switch (commands[cmd].arg) {
 	case ARG_NONE:

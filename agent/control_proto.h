@@ -44,6 +44,9 @@ struct control_request {
 	enum control_cmd cmd;
 	bool json;                              /* status json */
 	char instance[CONTROL_NAME_MAX + 1];    /* resign, resume; "" otherwise */
+	int client_fd;                          /* set by the server (control.c), not the
+						 * parser: the client's socket, for an answer
+						 * that outlives the request (restart) */
 };
 
 /*

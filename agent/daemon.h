@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "restart_state.h"
 
 /* Exit codes of vigild (also used by main for the command line). */
 enum daemon_exit {
@@ -14,13 +15,23 @@ enum daemon_exit {
 	DAEMON_EXIT_RUNTIME = 3,  /* could not start (sockets, netlink, ...) */
 };
 
+/* How vigild was started. */
+struct daemon_opts {
+	const char *path;                     /* the configuration file, read again on reload */
+	bool use_syslog;                      /* log to syslog as well as stderr */
+	char *const *argv;                    /* the command line, run again by a restart */
+	const struct restart_state *restart;  /* a re-executed vigild: what the previous
+					       * process handed over; NULL otherwise */
+	int restart_reply;                    /* the vigilctl waiting for that restart; -1 */
+};
+
 /*
  * Run vigild with a validated configuration until SIGTERM or SIGINT.
  * Refuses (DAEMON_EXIT_CONFIG, with a message on stderr) what would be
  * unsafe to run: a mysql_defaults_file readable by group or others.
- * use_syslog: log to syslog as well as stderr.
+ * cfg: taken over (freed before returning).
  * Returns the process exit code.
  */
-int daemon_run(const struct vigil_config *cfg, bool use_syslog);
+int daemon_run(struct vigil_config *cfg, const struct daemon_opts *o);
 
 #endif

@@ -167,3 +167,43 @@ bool db_eligible(const struct db_eligibility_input *in, char *why, size_t len)
 	snprintf(why, len, "freshest reachable server (epoch %" PRIu64 ")", s->epoch);
 	return true;
 }
+
+bool db_handover_candidate(const struct db_facts *peer, const char *self_addr,
+			   uint32_t crit_lag_ms, char *why, size_t len)
+{
+	if (!peer || !peer->known) {
+		snprintf(why, len, "does not answer");
+		return false;
+	}
+	if (!peer->is_replica) {
+		snprintf(why, len, "is not a replica (read_only %s)", peer->read_only ? "ON" : "OFF");
+		return false;
+	}
+	/* Without this node's own address nothing proves the peer replicates
+	 * from this server rather than from some other one. */
+	if (!self_addr || !*self_addr || strcmp(peer->master_host, self_addr) != 0) {
+		snprintf(why, len, "replicates from %s, not from this server%s",
+			 peer->master_host[0] ? peer->master_host : "nowhere",
+			 self_addr && *self_addr ? "" : " (this node's address is unknown)");
+		return false;
+	}
+	if (!peer->sql_running) {
+		snprintf(why, len, "its SQL thread is stopped: it would never catch up");
+		return false;
+	}
+	if (peer->io != DB_IO_YES) {
+		snprintf(why, len, "its IO thread is %s", peer->io == DB_IO_NO ? "stopped" : "not connected");
+		return false;
+	}
+	if (crit_lag_ms && peer->lag_known && peer->lag_ms > crit_lag_ms) {
+		snprintf(why, len, "lags %" PRIu64 " ms, above crit_lag %" PRIu32 " ms", peer->lag_ms,
+			 crit_lag_ms);
+		return false;
+	}
+	if (peer->lag_known && peer->lag_ms > 0)
+		snprintf(why, len, "replica of this server, lagging %" PRIu64 " ms (its gate waits for the rest)",
+			 peer->lag_ms);
+	else
+		snprintf(why, len, "replica of this server, caught up");
+	return true;
+}

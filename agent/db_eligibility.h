@@ -65,4 +65,18 @@ struct db_eligibility_input {
  */
 bool db_eligible(const struct db_eligibility_input *in, char *why, size_t whylen);
 
+/**
+ * An operator's resign (vigilctl resign) of the master whose server is
+ * this one: may the database peer whose facts are @peer take over its
+ * writes? Only a replica of this very server (its Master_Host is
+ * @self_addr, the address replicas use for this node) that answered its
+ * last poll, with its IO thread connected and its SQL thread running,
+ * lagging no more than @crit_lag_ms (0: no limit): its gate then finds
+ * this server read-only and waits for its last position, and loses
+ * nothing. @why receives the reason either way ("replica of this server,
+ * caught up", "does not answer", ...). Returns true when it may.
+ */
+bool db_handover_candidate(const struct db_facts *peer, const char *self_addr,
+			   uint32_t crit_lag_ms, char *why, size_t whylen);
+
 #endif

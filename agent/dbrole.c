@@ -566,6 +566,23 @@ void dbrole_start(struct dbrole *r, bool vip_present)
 	ev_timer_start(r->loop, &r->poll_timer);
 }
 
+void dbrole_start_inherited(struct dbrole *r, enum dbrole_mode mode)
+{
+	if (r->started)
+		return;
+	if (mode == DBROLE_WRITABLE && r->conf.manage_read_only) {
+		/* The process before this one opened the server (its gate ran)
+		 * and is this process: nothing to decide again, nothing to
+		 * write. Polls go on as usual from here. */
+		log_info(r->log, "instance %s: role: the server stays writable (carried over by the restart)",
+			 r->conf.instance);
+		dbrole_set_mode(r, DBROLE_WRITABLE);
+		r->eligible = true;
+		snprintf(r->why, sizeof(r->why), "master before the restart");
+	}
+	dbrole_start(r, false);
+}
+
 void dbrole_vrrp_state(struct dbrole *r, enum vrrp_state state)
 {
 	enum vrrp_state was = r->vstate;
@@ -589,6 +606,8 @@ void dbrole_vrrp_state(struct dbrole *r, enum vrrp_state state)
 		r->eligible_reported = false;
 	}
 	if (state == VRRP_STATE_MASTER) {
+		if (r->mode == DBROLE_WRITABLE)
+			return; /* carried over by a restart: already open */
 		if (r->mode == DBROLE_ADOPTING && r->self.known && !r->self.read_only) {
 			log_info(r->log, "instance %s: role: adopted the writable primary (epoch %" PRIu64 ")",
 				 r->conf.instance, r->self.epoch);
@@ -618,6 +637,49 @@ void dbrole_set_self_addr(struct dbrole *r, struct in_addr addr)
 		r->self_addr[0] = '\0';
 	else
 		inet_ntop(AF_INET, &addr, r->self_addr, sizeof(r->self_addr));
+}
+
+const char *dbrole_busy(const struct dbrole *r)
+{
+	if (r->mode == DBROLE_GATING || r->want_gate || r->job == DBROLE_JOB_GATE)
+		return "a promotion gate";
+	if (r->mode == DBROLE_DEMOTING || r->want_demote || r->job == DBROLE_JOB_DEMOTE)
+		return "a demotion";
+	if (r->want_contest || r->job == DBROLE_JOB_CONTEST)
+		return "a contest of two masters";
+	if (r->wrunning)
+		return "a witness probe";
+	return NULL;
+}
+
+bool dbrole_demote_refused(const struct dbrole *r)
+{
+	return r->demote_refused;
+}
+
+bool dbrole_handover_peer(const struct dbrole *r, char *who, size_t len)
+{
+	size_t off = 0;
+	who[0] = '\0';
+	if (r->n_peers == 0) {
+		snprintf(who, len, "no database_peers are configured");
+		return false;
+	}
+	for (size_t i = 0; i < r->n_peers; i++) {
+		const struct dbrole_peer *p = &r->peers[i];
+		char why[160];
+		if (db_handover_candidate(&p->f, r->self_addr, r->conf.crit_lag_ms, why, sizeof(why))) {
+			snprintf(who, len, "%s:%u (%s)", p->host, p->port, why);
+			return true;
+		}
+		/* None yet: say why not, for each peer. */
+		if (off < len) {
+			int n = snprintf(who + off, len - off, "%s%s:%u %s", off ? "; " : "", p->host,
+					 p->port, why);
+			off += n > 0 ? (size_t)n : 0;
+		}
+	}
+	return false;
 }
 
 enum dbrole_mode dbrole_mode(const struct dbrole *r)

@@ -133,6 +133,12 @@ void dbrole_free(struct dbrole *r);
  */
 void dbrole_start(struct dbrole *r, bool vip_present);
 
+/* Start as the process before a restart left the role: WRITABLE (it was
+ * MASTER with its gate open) starts open and eligible, without touching
+ * read_only or writing an epoch; anything else starts as dbrole_start(r,
+ * false). */
+void dbrole_start_inherited(struct dbrole *r, enum dbrole_mode mode);
+
 /* The VRRP state changed (after its actions ran). MASTER starts the gate;
  * leaving MASTER starts the demotion, whose end is ops->demoted. */
 void dbrole_vrrp_state(struct dbrole *r, enum vrrp_state state);
@@ -152,11 +158,35 @@ void dbrole_reopen(struct dbrole *r);
  * is nothing to do). */
 void dbrole_stop(struct dbrole *r, void (*done)(void *ctx), void *ctx);
 
+/* A switchover without stopping (vigilctl resign): the demotion order of
+ * a graceful stop, why naming it in the log (a static string), then
+ * done(ctx) (at once when there is nothing to do); polling goes on. The
+ * caller sends priority 0 in done. A later dbrole_stop() replaces done. */
+void dbrole_switchover(struct dbrole *r, const char *why, void (*done)(void *ctx), void *ctx);
+
+/* The last demotion reached the server but could not make it read-only
+ * (a missing grant: logged and alarmed already). A switchover that is not
+ * a stop (vigilctl resign) then keeps the VIP rather than hand it to a
+ * peer whose gate would wait for a server that stays writable. */
+bool dbrole_demote_refused(const struct dbrole *r);
+
+/* vigilctl resign on the master: is a database peer able to take over
+ * its writes (db_handover_candidate(), on each peer's last poll)? who
+ * receives the first such peer and why ("198.18.0.12:3306 (replica of
+ * this server, caught up)"), or, when there is none, each peer and why
+ * not ("198.18.0.12:3306 does not answer; ..."). Returns true when there
+ * is one. */
+bool dbrole_handover_peer(const struct dbrole *r, char *who, size_t len);
+
 /* This node's own address (the interface's primary, the one replicas
  * use as Master_Host), so a contest can tell its own replica; 0.0.0.0 =
  * unknown. */
 void dbrole_set_self_addr(struct dbrole *r, struct in_addr addr);
 
+/* What the role is in the middle of, which a reload or a restart must not
+ * cut short: "a promotion gate", "a demotion", "a contest of two
+ * masters", "a witness probe"; NULL when idle (polls do not count). */
+const char *dbrole_busy(const struct dbrole *r);
 enum dbrole_mode dbrole_mode(const struct dbrole *r);
 bool dbrole_is_eligible(const struct dbrole *r);
 const char *dbrole_eligibility_reason(const struct dbrole *r);

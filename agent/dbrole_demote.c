@@ -44,6 +44,8 @@ static void demote_finish(struct dbrole *r)
 	r->job = DBROLE_JOB_NONE;
 	if (r->vstate != VRRP_STATE_MASTER)
 		dbrole_set_mode(r, DBROLE_READ_ONLY);
+	else if (r->demote_refused && !r->self.read_only)
+		dbrole_set_mode(r, DBROLE_WRITABLE); /* a switchover that could not start: as it was */
 	if (r->demote_release && !r->want_demote) {
 		r->demote_release = false;
 		r->ops.demoted(r->ctx);
@@ -61,6 +63,7 @@ void dbrole_run_demote(struct dbrole *r)
 	r->want_demote = false;
 	r->job = DBROLE_JOB_DEMOTE;
 	r->demote_retried = false;
+	r->demote_refused = false;
 	r->kill_rounds = 0;
 	demote_set(r);
 }
@@ -199,6 +202,7 @@ static void set_done(struct sqlbatch *b, const struct sqlbatch_result *res, void
 	}
 	r->stats.read_only_failures++;
 	r->stats.role_errors++;
+	r->demote_refused = true;
 	log_err(r->log,
 		"instance %s: demote (%s): CANNOT MAKE THE SERVER READ-ONLY: %s%s; it stays WRITABLE while this node is not master",
 		r->conf.instance, why, dbrole_errtext(res),
@@ -243,24 +247,43 @@ static void demote_set(struct dbrole *r)
 /* Graceful stop                                                          */
 /* ===================================================================== */
 
+/* Whether the server may be taking writes that a switchover must stop. */
+static bool writable_possible(const struct dbrole *r)
+{
+	return r->conf.manage_read_only &&
+	       (r->vstate == VRRP_STATE_MASTER || r->mode == DBROLE_WRITABLE ||
+		r->mode == DBROLE_GATING || r->mode == DBROLE_ADOPTING);
+}
+
 void dbrole_stop(struct dbrole *r, void (*done)(void *ctx), void *ctx)
 {
 	dbrole_witness_cancel(r);
 	ev_timer_stop(r->loop, &r->poll_timer);
-	bool writable_possible = r->vstate == VRRP_STATE_MASTER || r->mode == DBROLE_WRITABLE ||
-				 r->mode == DBROLE_GATING || r->mode == DBROLE_ADOPTING;
-	if (!r->conf.manage_read_only || !writable_possible) {
+	if (!writable_possible(r)) {
 		r->stopping = true;
 		sqlbatch_cancel(r->local);
 		r->job = DBROLE_JOB_NONE;
 		done(ctx);
 		return;
 	}
-	/* SIGTERM on the master is a switchover (docs/data-safety.md "3.9
-	 * Graceful stop is a switchover"): the demotion order first, then the
-	 * priority-0 advert (the caller's). */
+	dbrole_switchover(r, "graceful stop: switchover", done, ctx);
+	r->stopping = true;
+}
+
+/*
+ * SIGTERM on the master (docs/data-safety.md "3.9 Graceful stop is a
+ * switchover") and vigilctl resign: the demotion order first (read_only,
+ * the ordinary sessions killed), then done, where the caller sends the
+ * priority-0 advert, so the peer's gate finds this server read-only and
+ * waits for its last position.
+ */
+void dbrole_switchover(struct dbrole *r, const char *why, void (*done)(void *ctx), void *ctx)
+{
+	if (!writable_possible(r)) {
+		done(ctx);
+		return;
+	}
 	r->stop_done = done;
 	r->stop_ctx = ctx;
-	dbrole_request_demote(r, "graceful stop: switchover", false);
-	r->stopping = true;
+	dbrole_request_demote(r, why, false);
 }

@@ -82,6 +82,7 @@ struct dbrole {
 	const char *demote_why;
 	int demote_stage;
 	bool demote_retried;
+	bool demote_refused;              /* the last demotion: the server answered, read_only not set */
 	uint64_t unanswered_ms;           /* a role statement just got no answer (0: none) */
 	unsigned kill_rounds;
 	void (*stop_done)(void *ctx);

@@ -31,6 +31,53 @@ int health_new(struct health **out, struct ev_loop *loop, const struct vigil_con
 	       const struct logger *log, health_change_fn change, void *ctx,
 	       char *err, size_t errlen);
 
+/* ---- reload: build aside, then swap ---------------------------------- */
+
+struct health_next;
+
+/* What a reload did to the checks (those some instance tracks). */
+struct health_reload_counts {
+	size_t checks_kept;        /* probing as before: the same object, its state kept */
+	size_t checks_restarted;   /* probe settings changed: a new object */
+	size_t checks_added;
+	size_t checks_removed;
+};
+
+/*
+ * Build the checks and scores of cfg beside the running ones. A check
+ * whose probe settings did not change (same name, type, target, timings,
+ * query, command) will keep its running object and state; others get new
+ * objects, not started. Each instance's new score starts with the levels
+ * its checks have now (matched by instance and check name), so a changed
+ * check keeps its last verdict until it reports again; a new instance
+ * starts as at startup. Nothing running changes.
+ * Returns 0 and *out, or a negative errno with a message in err.
+ */
+int health_reload_prepare(struct health *h, const struct vigil_config *cfg,
+			  struct health_next **out, char *err, size_t errlen);
+
+/*
+ * Swap in what health_reload_prepare() built: checks no longer tracked
+ * stop and go, new ones start, and every instance of the new
+ * configuration is told its priority (change callback, in the new
+ * order). counts (may be NULL) receives what happened. Frees next.
+ * cfg must outlive h from now on.
+ */
+void health_reload_commit(struct health *h, struct health_next *next,
+			  struct health_reload_counts *counts);
+
+/*
+ * Before the first results: start check `check` at level for every
+ * instance tracking it (a restart carries the verdicts over, so the new
+ * process advertises the priority the old one did). Priorities that move
+ * are reported as usual. Returns 0, or -ENOENT (no such check, or a bad
+ * level).
+ */
+int health_seed(struct health *h, const char *check, enum check_status level);
+
+/* Drop what health_reload_prepare() built. Accepts NULL. */
+void health_reload_abort(struct health_next *next);
+
 /* Start every check (the first probe of each runs at once). */
 void health_start(struct health *h);
 

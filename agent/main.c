@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "config_host.h"
 #include "config_print.h"
 #include "daemon.h"
 #include "priority_table.h"
+#include "reexec.h"
 
 #ifndef VIGIL_VERSION
 #define VIGIL_VERSION "0.1.0"
@@ -87,6 +89,17 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	/* A vigild re-executed by `vigilctl restart` finds what the previous
+	 * process handed over; an unreadable hand-over means a cold start
+	 * (safe: it may cost a failover, never two masters). */
+	struct restart_state handed = { 0 };
+	int reply_fd = -1;
+	char why[256] = "";
+	int restarted = test_only ? 0 : reexec_take(&handed, &reply_fd, why, sizeof(why));
+	if (restarted < 0)
+		fprintf(stderr, "vigild: restart: the previous process's state is unreadable (%s): starting as at a cold start\n",
+			why);
+
 	config_diag_init(&diag);
 	rc = config_load_file(path, &cfg, &diag);
 	if (rc == 0)
@@ -95,8 +108,12 @@ int main(int argc, char **argv)
 	if (rc < 0 && diag.count == 0)  /* e.g. out of memory: nothing said yet */
 		fprintf(stderr, "vigild: cannot load %s: %s\n", path, strerror(-rc));
 	config_diag_free(&diag);
-	if (rc < 0)
+	if (rc < 0) {
+		if (reply_fd >= 0)
+			dprintf(reply_fd, "error: the restarted vigild refused %s (see its log)\n", path);
+		restart_state_free(&handed);
 		return EXIT_CONFIG;
+	}
 	if (test_only) {
 		config_print_summary(cfg, stdout);
 		priority_table_print(cfg, (uint8_t)peer_priority, stdout, stderr);
@@ -104,7 +121,14 @@ int main(int argc, char **argv)
 		config_free(cfg);
 		return 0;
 	}
-	rc = daemon_run(cfg, use_syslog);
-	config_free(cfg);
+	struct daemon_opts o = {
+		.path = path,
+		.use_syslog = use_syslog,
+		.argv = argv,
+		.restart = restarted > 0 ? &handed : NULL,
+		.restart_reply = reply_fd,
+	};
+	rc = daemon_run(cfg, &o);
+	restart_state_free(&handed);
 	return rc;
 }

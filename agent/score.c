@@ -115,6 +115,15 @@ void score_free(struct score *s)
 	free(s);
 }
 
+void score_seed(struct score *s, size_t i, enum check_status level)
+{
+	if (!s || i >= s->n || (unsigned)level >= CHECK_STATUS__COUNT)
+		return;
+	track_reset(&s->t[i]);
+	s->t[i].level = level;
+	s->t[i].reported = true;
+}
+
 bool score_feed(struct score *s, size_t i, enum check_status status, bool definite)
 {
 	struct score_track *t;

@@ -77,6 +77,12 @@ int score_new(struct score **out, uint8_t base, const struct score_check_conf *c
 /* Free. Accepts NULL. */
 void score_free(struct score *s);
 
+/* Start tracked check i at level, as if rise or fall had just reached it
+ * (a reload or a restart carries a check's verdict over: "no result yet
+ * counts as failed" would otherwise lower the priority and move the VIP).
+ * Out-of-range i or level: nothing changes. */
+void score_seed(struct score *s, size_t i, enum check_status level);
+
 /*
  * Feed one result of check i.
  * status: the result's verdict (out of range counts as failed).

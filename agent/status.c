@@ -31,6 +31,10 @@ static void collect_instance(struct status_instance *si, const struct agent *ag,
 	si->fsm_eligible = vrrp_fsm_eligible(fsm);
 	si->contest_pending = vrrp_fsm_contest_pending(fsm);
 	si->quiet = vrrp_fsm_quiet(fsm);
+	si->resigned = vrrp_fsm_resigned(fsm);
+	si->resigned_ms = vrrp_fsm_resigned_ms(fsm);
+	si->resigning = agent_resigning(ag, i);
+	si->handover_pending = vrrp_fsm_handover_pending(fsm);
 
 	struct vip_addr held[CONFIG_VIP_MAX];
 	size_t n = 0;

@@ -60,13 +60,21 @@ struct status_instance {
 	bool fsm_eligible;                      /* the state machine's copy of the verdict */
 	bool contest_pending;                   /* MASTER waiting for a contest's verdict */
 	bool quiet;                             /* MASTER silent after a stall, until decided */
+	/* vigilctl resign (agent_admin.c): out of the running until resume. */
+	bool resigned;                          /* the state machine's flag */
+	uint64_t resigned_ms;                   /* monotonic ms it was set; 0: not resigned */
+	bool resigning;                         /* MASTER: the server is made read-only first */
+	bool handover_pending;                  /* handed over, no new master heard yet */
 };
 
 struct status_view {
 	const char *router_id;
 	long pid;
 	uint64_t now_ms;                        /* monotonic ms when the view was taken */
-	uint64_t started_ms;                    /* monotonic ms when vigild started */
+	uint64_t started_ms;                    /* monotonic ms when vigild started
+						 * (this process image: a restart starts it again) */
+	uint64_t restarts;                      /* vigilctl restarts since the first start */
+	uint64_t reloads;                       /* configurations reloaded by this image */
 	struct status_instance *instances;
 	size_t n_instances;
 	struct health_check_info *checks;       /* every [check], in file order */

@@ -170,7 +170,10 @@ static void instances_table(const struct status_view *v, FILE *f)
 		cell(&t, "%s", si->conf->name);
 		cell(&t, "%s", si->conf->interface);
 		cell(&t, "%u", si->conf->vrid);
-		cell(&t, "%s", vrrp_state_name(si->state));
+		/* A resign is worth seeing in the table: the node is healthy
+		 * yet will not take the VIP. */
+		cell(&t, "%s%s", vrrp_state_name(si->state),
+		     si->resigned ? " (resigned)" : si->resigning ? " (resigning)" : "");
 		cell(&t, "%u", si->priority);
 		cell(&t, "%u", si->conf->priority);
 		cell(&t, "%s", master);
@@ -274,6 +277,12 @@ static void instance_details(const struct status_view *v, const struct status_in
 			si->master->priority, dur_text(ago_ms(v, si->master->heard_ms), d, sizeof(d)));
 	} else
 		fprintf(f, "  master       none heard\n");
+	if (si->resigned)
+		fprintf(f, "  resigned     %s ago by vigilctl resign: stays BACKUP until vigilctl resume %s%s\n",
+			dur_text(ago_ms(v, si->resigned_ms), d, sizeof(d)), si->conf->name,
+			si->handover_pending ? " (handed over, no new master heard yet)" : "");
+	else if (si->resigning)
+		fprintf(f, "  resigned     resigning: the server is made read-only, then priority 0\n");
 	fprintf(f, "  timers       advertisement %" PRIu32 " ms (master's %" PRIu32
 		" ms), skew %" PRIu32 " ms, master down %" PRIu32 " ms\n",
 		si->conf->advert_interval_ms, si->master_adver_ms, si->skew_ms, si->master_down_ms);
@@ -336,8 +345,13 @@ char *status_render_text(const struct status_view *v)
 	if (!f)
 		return NULL;
 	char up[32];
-	fprintf(f, "vigild %s, pid %ld, up %s\n\n", v->router_id ? v->router_id : "?", v->pid,
+	fprintf(f, "vigild %s, pid %ld, up %s", v->router_id ? v->router_id : "?", v->pid,
 		dur_text(ago_ms(v, v->started_ms), up, sizeof(up)));
+	if (v->restarts || v->reloads)
+		fprintf(f, " (%llu restart%s, %llu reload%s)", (unsigned long long)v->restarts,
+			v->restarts == 1 ? "" : "s", (unsigned long long)v->reloads,
+			v->reloads == 1 ? "" : "s");
+	fprintf(f, "\n\n");
 	instances_table(v, f);
 	if (v->n_checks) {
 		fprintf(f, "\n");
@@ -447,6 +461,7 @@ static void json_stats(struct jb *jb, json_object *o, const struct status_instan
 	juint(jb, s, "witnessOverdue", fc->witness_overdue);
 	juint(jb, s, "contests", fc->contests);
 	juint(jb, s, "contestsLost", fc->contests_lost);
+	juint(jb, s, "resignsUnanswered", fc->resigns_unanswered);
 }
 
 static void json_data_safety(struct jb *jb, json_object *o, const struct status_instance *si)
@@ -505,6 +520,10 @@ static void json_instance(struct jb *jb, json_object *arr, const struct status_v
 	jint(jb, o, "effectivePriority", si->priority);
 	jstr(jb, o, "priorityExplained", si->explain);
 	jbool(jb, o, "preemptMode", si->conf->preempt);
+	jbool(jb, o, "resigned", si->resigned);
+	jbool(jb, o, "resigning", si->resigning);
+	jago(jb, o, "resignedAgoMs", v, si->resigned ? si->resigned_ms : 0);
+	jbool(jb, o, "handoverPending", si->handover_pending);
 	if (si->primary.s_addr)
 		jstr(jb, o, "primaryAddress", ip_text(si->primary, a, sizeof(a)));
 	else
@@ -651,6 +670,8 @@ char *status_render_json(const struct status_view *v)
 	jstr(&jb, root, "routerId", v->router_id ? v->router_id : "");
 	jint(&jb, root, "pid", v->pid);
 	jago(&jb, root, "uptimeMs", v, v->started_ms);
+	jint(&jb, root, "restarts", (int64_t)v->restarts);
+	jint(&jb, root, "reloads", (int64_t)v->reloads);
 	json_object *insts = jset(&jb, root, "instances", json_object_new_array());
 	for (size_t i = 0; insts && i < v->n_instances; i++)
 		json_instance(&jb, insts, v, &v->instances[i]);

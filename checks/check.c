@@ -70,6 +70,27 @@ static uint64_t mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+static const uint32_t latency_bounds_us[CHECK_LATENCY_BUCKETS] = {
+	1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000,
+};
+
+uint32_t check_latency_bound_us(size_t i)
+{
+	return i < CHECK_LATENCY_BUCKETS ? latency_bounds_us[i] : UINT32_MAX;
+}
+
+/* Count one probe's latency in its bucket. In microseconds: most pings
+ * take well under the 1 ms that duration_ms can show. */
+static void observe_latency(struct check *chk, uint64_t us)
+{
+	size_t i = 0;
+
+	while (i < CHECK_LATENCY_BUCKETS && us > latency_bounds_us[i])
+		i++;
+	chk->stats.latency_buckets[i]++;
+	chk->stats.latency_sum_us += us;
+}
+
 /* Hand one result to the owner, after the bookkeeping every result gets. */
 static void deliver(struct check *chk, const struct check_result *r)
 {
@@ -134,12 +155,14 @@ static void timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct check *chk = container_of(w, struct check, timeout_w);
 	struct check_result r;
-	uint64_t elapsed_ms = (mono_us() - chk->probe_start_us) / 1000u;
+	uint64_t elapsed_us = mono_us() - chk->probe_start_us;
+	uint64_t elapsed_ms = elapsed_us / 1000u;
 
 	(void)loop;
 	(void)revents;
 	if (!chk->probing)
 		return;
+	observe_latency(chk, elapsed_us);
 	/* Not probing before cancel(): a report from inside it (a checker
 	 * bug) would count as unsolicited instead of ending this probe. */
 	chk->probing = false;
@@ -257,8 +280,10 @@ void check_report(struct check *chk, const struct check_result *r)
 	copy = *r;
 	bool ended_probe = chk->probing;
 	if (chk->probing) {
-		uint64_t ms = (mono_us() - chk->probe_start_us) / 1000u;
+		uint64_t us = mono_us() - chk->probe_start_us;
+		uint64_t ms = us / 1000u;
 
+		observe_latency(chk, us);
 		chk->probing = false;
 		ev_timer_stop(chk->loop, &chk->timeout_w);
 		copy.duration_ms = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;

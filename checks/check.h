@@ -182,6 +182,19 @@ const struct check_type *check_get_type(const struct check *chk);
 /* Returns true while a probe is in flight. */
 bool check_probing(const struct check *chk);
 
+/*
+ * Probe latency (start to result, timeouts included; unsolicited reports
+ * have none) in fixed buckets, for the Prometheus histogram: bucket i
+ * counts the probes that took more than bound i-1 and at most bound i;
+ * the last one (CHECK_LATENCY_BUCKETS) those above every bound. Fixed, so
+ * that every vigild exports the same `le` values and they can be summed.
+ */
+#define CHECK_LATENCY_BUCKETS 12
+
+/* Upper bound of bucket i in microseconds (1 ms, 2.5 ms, 5 ms ... 5 s),
+ * or UINT32_MAX for i >= CHECK_LATENCY_BUCKETS (the +Inf bucket). */
+uint32_t check_latency_bound_us(size_t i);
+
 /* Counters, always on. */
 struct check_stats {
 	uint64_t probes;        /* probes started */
@@ -190,6 +203,8 @@ struct check_stats {
 	uint64_t by_status[CHECK_STATUS__COUNT]; /* results passed on */
 	uint64_t unsolicited;   /* reports outside a probe, passed on */
 	uint64_t ignored;       /* reports while stopped, dropped */
+	uint64_t latency_buckets[CHECK_LATENCY_BUCKETS + 1]; /* probes per bucket, not cumulative */
+	uint64_t latency_sum_us;                            /* of every probe counted there */
 };
 const struct check_stats *check_get_stats(const struct check *chk);
 

@@ -78,6 +78,8 @@ const char *vrrp_fsm_reason_name(enum vrrp_fsm_reason reason)
 	case VRRP_REASON_SHUTDOWN: return "shutdown";
 	case VRRP_REASON_CONTEST_LOST: return "contest-lost";
 	case VRRP_REASON_RESIGN: return "resign";
+	case VRRP_REASON_RESIGN_UNANSWERED: return "resign-unanswered";
+	case VRRP_REASON_RESTART: return "restart";
 	case VRRP_REASON_COUNT: break;
 	}
 	return "?";
@@ -100,6 +102,8 @@ const char *vrrp_fsm_event_name(enum vrrp_fsm_event_type type)
 	case VRRP_EV_CONTEST: return "contest";
 	case VRRP_EV_STALLED: return "stalled";
 	case VRRP_EV_RESIGN: return "resign";
+	case VRRP_EV_ADMIN_RESIGN: return "admin-resign";
+	case VRRP_EV_RESUME: return "resume";
 	case VRRP_EV_COUNT: break;
 	}
 	return "?";
@@ -173,6 +177,28 @@ int vrrp_fsm_init(struct vrrp_fsm *fsm, const struct vrrp_fsm_config *cfg,
 	/* With data safety a node is ineligible until its owner has looked
 	 * at the database: a node that just started must not promote. */
 	fsm->eligible = !cfg->eligibility;
+	return 0;
+}
+
+int vrrp_fsm_update_config(struct vrrp_fsm *fsm, const struct vrrp_fsm_config *cfg)
+{
+	if (!fsm || vrrp_fsm_config_check(cfg) != 0)
+		return -EINVAL;
+	const struct vrrp_fsm_config *old = &fsm->cfg;
+	/* What defines the virtual router, or what the state machine set up
+	 * around it, cannot change under a running instance. */
+	if (cfg->version != old->version || cfg->vrid != old->vrid ||
+	    (cfg->base_priority == VRRP_PRIO_OWNER) != (old->base_priority == VRRP_PRIO_OWNER) ||
+	    cfg->eligibility != old->eligibility || cfg->contest != old->contest ||
+	    (cfg->witness_lead_ms > 0) != (old->witness_lead_ms > 0))
+		return -EINVAL;
+	/* The rest is read where it is used: a new advert interval shows
+	 * from the next advert, a new preempt rule at the next advert heard. */
+	fsm->cfg = *cfg;
+	/* VRRPv2 adverts carry no usable interval (both ends must agree):
+	 * the master is timed with ours, so it follows the new one. */
+	if (cfg->version == 2)
+		fsm->master_adver_ms = cfg->advert_interval_ms;
 	return 0;
 }
 
@@ -263,13 +289,21 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
+/* The Master_Down_Timer runs because nobody spoke: no master heard at
+ * all, or none after this node handed the VIP over (a resign that
+ * lapsed). */
+static bool on_silence(const struct vrrp_fsm *fsm)
+{
+	return fsm->mdt_cause == VRRP_REASON_MASTER_DOWN_TIMER ||
+	       fsm->mdt_cause == VRRP_REASON_RESIGN_UNANSWERED;
+}
+
 /* docs/data-safety.md "3.7 Witness": only a takeover on silence (nobody
  * said anything: no priority-0 advert, no lower priority heard) is
  * corroborated; every other cause is a master that spoke. */
 static bool witness_applies(const struct vrrp_fsm *fsm)
 {
-	return fsm->cfg.witness_lead_ms > 0 &&
-	       fsm->mdt_cause == VRRP_REASON_MASTER_DOWN_TIMER;
+	return fsm->cfg.witness_lead_ms > 0 && on_silence(fsm);
 }
 
 /* Forget a probe; if one is running, tell the owner its answer is not
@@ -415,7 +449,8 @@ static void initialize(struct vrrp_fsm *fsm, enum vrrp_fsm_reason owner_reason,
 	if (fsm->cfg.preempt_delay_ms)
 		hold_preempt_until(fsm, now_ms + fsm->cfg.preempt_delay_ms);
 
-	if (is_owner(fsm) && fsm->eligible) {
+	/* An owner takes the VIP at once, unless the operator resigned it. */
+	if (is_owner(fsm) && fsm->eligible && !fsm->resigned) {
 		set_state(fsm, VRRP_STATE_MASTER, owner_reason, now_ms, out);
 		return;
 	}
@@ -440,6 +475,10 @@ static enum lower_verdict judge_lower(const struct vrrp_fsm *fsm,
 {
 	const struct vrrp_fsm_config *cfg = &fsm->cfg;
 
+	/* Resigned by the operator: any master is welcome, none is taken
+	 * over (no takeover timer armed only to be held back). */
+	if (fsm->resigned)
+		return LOWER_ACCEPT;
 	/* preempt_delay window, and the hold-down after losing MASTER
 	 * (docs/design.md "Health takeover", point 3): accept the master. */
 	if (now_ms < fsm->no_preempt_until_ms)
@@ -496,6 +535,9 @@ static void backup_rx(struct vrrp_fsm *fsm, const struct vrrp_fsm_advert *adv,
 
 	/* Any advert is a master speaking: a probe of the silence is moot. */
 	witness_reset(fsm, out);
+	/* After a resign: another master speaks, so someone took over. */
+	if (adv->priority > 0)
+		fsm->handover_until_ms = 0;
 	if (adv->priority == 0) {
 		/* RFC 5798 6.4.2: the master is leaving: set the
 		 * Master_Down_Timer to Skew_Time (no later than it is already
@@ -573,19 +615,48 @@ static void backup_priority_changed(struct vrrp_fsm *fsm, uint64_t now_ms,
  *     healthy database) we stay BACKUP and try again one
  *     Master_Down_Interval later.
  */
+/*
+ * The operator's resign of a MASTER (on_admin_resign) that nobody took
+ * over: no other master spoke within the handover limit, so the VIP is
+ * served by no one (no backup runs, or none may take it). Staying out
+ * would turn planned maintenance into an outage: the resign lapses and
+ * the silence counts as any other (the witness corroborates it).
+ */
+static void resign_lapses(struct vrrp_fsm *fsm, uint64_t now_ms)
+{
+	if (!fsm->resigned || !fsm->handover_until_ms || now_ms < fsm->handover_until_ms)
+		return;
+	fsm->resigned = false;
+	fsm->resigned_ms = 0;
+	fsm->handover_until_ms = 0;
+	fsm->counters.resigns_unanswered++;
+	fsm->takeover_blocked = false;
+	fsm->mdt_cause = VRRP_REASON_RESIGN_UNANSWERED;
+}
+
+/* When a held-back takeover is looked at again: the end of a resign
+ * hold-down, else one Master_Down_Interval on (eligibility news arrives
+ * as an event); never after the limit of a pending handover. */
+static uint64_t blocked_recheck_ms(const struct vrrp_fsm *fsm, uint64_t now_ms)
+{
+	uint64_t at = now_ms < fsm->no_master_until_ms ? fsm->no_master_until_ms
+						       : now_ms + master_down_ms(fsm);
+
+	if (fsm->resigned && fsm->handover_until_ms && fsm->handover_until_ms < at)
+		at = fsm->handover_until_ms;
+	return at;
+}
+
 static void backup_expire(struct vrrp_fsm *fsm, uint64_t now_ms,
 			  struct vrrp_fsm_actions *out)
 {
-	if (!fsm->eligible || now_ms < fsm->no_master_until_ms) {
+	resign_lapses(fsm, now_ms);
+	if (!fsm->eligible || now_ms < fsm->no_master_until_ms || fsm->resigned) {
 		witness_reset(fsm, out);
 		if (!fsm->takeover_blocked)
 			fsm->counters.ineligible_blocks++;
 		fsm->takeover_blocked = true;
-		/* Re-check no later than the end of a resign hold-down;
-		 * eligibility news arrives as an event. */
-		arm(fsm, now_ms < fsm->no_master_until_ms
-				 ? fsm->no_master_until_ms
-				 : now_ms + master_down_ms(fsm));
+		arm(fsm, blocked_recheck_ms(fsm, now_ms));
 		return;
 	}
 	if (witness_applies(fsm)) {
@@ -792,12 +863,26 @@ static void on_startup(struct vrrp_fsm *fsm, uint64_t now_ms,
 		return;
 	if (fsm->faults) {
 		/* A link already down, or a fatal check already failing. */
+		fsm->resume_master = false;
 		set_state(fsm, VRRP_STATE_FAULT, fault_reason(fsm->faults),
 			  now_ms, out);
 		return;
 	}
+	if (fsm->resume_master && fsm->eligible && !fsm->resigned) {
+		fsm->resume_master = false;
+		fsm->master_adver_ms = fsm->cfg.advert_interval_ms;
+		set_state(fsm, VRRP_STATE_MASTER, VRRP_REASON_RESTART, now_ms, out);
+		return;
+	}
+	fsm->resume_master = false;
 	initialize(fsm, VRRP_REASON_STARTUP_OWNER, VRRP_REASON_STARTUP,
 		   now_ms, out);
+}
+
+void vrrp_fsm_resume_master(struct vrrp_fsm *fsm)
+{
+	if (fsm->state == VRRP_STATE_INIT)
+		fsm->resume_master = true;
 }
 
 static void on_timer(struct vrrp_fsm *fsm, uint64_t now_ms,
@@ -807,7 +892,7 @@ static void on_timer(struct vrrp_fsm *fsm, uint64_t now_ms,
 	 * out, so its verdict is ready when it does. */
 	if (fsm->state == VRRP_STATE_BACKUP && fsm->timer_armed &&
 	    witness_applies(fsm) && fsm->witness == VRRP_WITNESS_IDLE &&
-	    fsm->eligible && now_ms >= fsm->no_master_until_ms &&
+	    fsm->eligible && !fsm->resigned && now_ms >= fsm->no_master_until_ms &&
 	    now_ms + fsm->cfg.witness_lead_ms >= fsm->deadline_ms &&
 	    now_ms < fsm->deadline_ms) {
 		witness_start(fsm, now_ms, out);
@@ -924,7 +1009,7 @@ static void on_eligible(struct vrrp_fsm *fsm, bool eligible, uint64_t now_ms)
 	/* A takeover held back only for this: go now, unless a master
 	 * spoke meanwhile (which cleared takeover_blocked). */
 	if (eligible && fsm->state == VRRP_STATE_BACKUP && fsm->takeover_blocked &&
-	    now_ms >= fsm->no_master_until_ms)
+	    !fsm->resigned && now_ms >= fsm->no_master_until_ms)
 		arm(fsm, now_ms);
 }
 
@@ -946,8 +1031,7 @@ static void on_stalled(struct vrrp_fsm *fsm, uint64_t now_ms,
 	 * listening, not because the master died: its Master_Down_Timer
 	 * starts again from now, so the adverts waiting in the socket (and
 	 * those that follow) count before it may take over. */
-	if (fsm->state == VRRP_STATE_BACKUP && fsm->timer_armed &&
-	    fsm->mdt_cause == VRRP_REASON_MASTER_DOWN_TIMER) {
+	if (fsm->state == VRRP_STATE_BACKUP && fsm->timer_armed && on_silence(fsm)) {
 		witness_reset(fsm, out);
 		arm(fsm, now_ms + master_down_ms(fsm));
 		return;
@@ -974,6 +1058,55 @@ static void on_resign(struct vrrp_fsm *fsm, uint64_t now_ms,
 		push_advert(out, 0);
 	set_state(fsm, VRRP_STATE_BACKUP, VRRP_REASON_RESIGN, now_ms, out);
 	fsm->no_master_until_ms = now_ms + master_down_ms(fsm);
+}
+
+/*
+ * The operator's resign (vigilctl resign): planned maintenance. A MASTER
+ * hands over as above (its owner made the server read-only first, with
+ * data safety); then, in every state, the node never becomes MASTER until
+ * VRRP_EV_RESUME: not on the Master_Down_Timer, not by preempt or health
+ * takeover, not as the owner at startup. It still listens and records the
+ * master, so status and eligibility go on as usual.
+ *
+ * VRRP backups are silent: a master cannot know that anyone will take
+ * over. One that handed over therefore waits for the new master's advert;
+ * if none comes within two Master_Down_Intervals, nobody took over and the
+ * resign lapses (resign_lapses) instead of leaving the VIP unserved.
+ */
+static void on_admin_resign(struct vrrp_fsm *fsm, uint64_t now_ms,
+			    struct vrrp_fsm_actions *out)
+{
+	if (fsm->resigned)
+		return;
+	fsm->resigned = true;
+	fsm->resigned_ms = now_ms;
+	if (fsm->state != VRRP_STATE_MASTER)
+		return;
+	on_resign(fsm, now_ms, out);
+	fsm->handover_until_ms = now_ms + 2u * (uint64_t)master_down_ms(fsm);
+}
+
+/*
+ * End the operator's resign. A BACKUP competes again as from startup
+ * (RFC 5798 6.4.1): Master_Down_Timer = Master_Down_Interval from now, and
+ * the next advert is judged as usual (a lower master is taken over by
+ * preempt or health takeover, through eligibility with data safety).
+ * Nothing is forced. INIT and FAULT compete when they start or recover.
+ */
+static void on_resume(struct vrrp_fsm *fsm, uint64_t now_ms,
+		      struct vrrp_fsm_actions *out)
+{
+	if (!fsm->resigned)
+		return;
+	fsm->resigned = false;
+	fsm->resigned_ms = 0;
+	fsm->handover_until_ms = 0;
+	if (fsm->state != VRRP_STATE_BACKUP)
+		return;
+	witness_reset(fsm, out);
+	fsm->takeover_blocked = false;
+	arm(fsm, now_ms + master_down_ms(fsm));
+	fsm->mdt_cause = VRRP_REASON_MASTER_DOWN_TIMER;
 }
 
 void vrrp_fsm_step(struct vrrp_fsm *fsm, const struct vrrp_fsm_event *ev,
@@ -1033,6 +1166,12 @@ void vrrp_fsm_step(struct vrrp_fsm *fsm, const struct vrrp_fsm_event *ev,
 	case VRRP_EV_RESIGN:
 		on_resign(fsm, now_ms, out);
 		break;
+	case VRRP_EV_ADMIN_RESIGN:
+		on_admin_resign(fsm, now_ms, out);
+		break;
+	case VRRP_EV_RESUME:
+		on_resume(fsm, now_ms, out);
+		break;
 	case VRRP_EV_COUNT:
 		break;
 	}
@@ -1082,7 +1221,7 @@ uint64_t vrrp_fsm_next_wakeup(const struct vrrp_fsm *fsm)
 	at = fsm->deadline_ms;
 	/* The witness probe's start, witness_lead_ms before the deadline. */
 	if (fsm->state == VRRP_STATE_BACKUP && witness_applies(fsm) &&
-	    fsm->witness == VRRP_WITNESS_IDLE && fsm->eligible &&
+	    fsm->witness == VRRP_WITNESS_IDLE && fsm->eligible && !fsm->resigned &&
 	    at > fsm->cfg.witness_lead_ms &&
 	    at - fsm->cfg.witness_lead_ms >= fsm->no_master_until_ms)
 		at -= fsm->cfg.witness_lead_ms;
@@ -1108,6 +1247,21 @@ bool vrrp_fsm_quiet(const struct vrrp_fsm *fsm)
 enum vrrp_fsm_witness_state vrrp_fsm_witness_state(const struct vrrp_fsm *fsm)
 {
 	return fsm->witness;
+}
+
+bool vrrp_fsm_resigned(const struct vrrp_fsm *fsm)
+{
+	return fsm->resigned;
+}
+
+uint64_t vrrp_fsm_resigned_ms(const struct vrrp_fsm *fsm)
+{
+	return fsm->resigned ? fsm->resigned_ms : 0;
+}
+
+bool vrrp_fsm_handover_pending(const struct vrrp_fsm *fsm)
+{
+	return fsm->resigned && fsm->handover_until_ms != 0;
 }
 
 const struct vrrp_fsm_peer *vrrp_fsm_master(const struct vrrp_fsm *fsm)

@@ -57,6 +57,8 @@ enum vrrp_fsm_reason {
 	VRRP_REASON_SHUTDOWN,
 	VRRP_REASON_CONTEST_LOST,        /* two masters met and the owner's verdict went to the other */
 	VRRP_REASON_RESIGN,              /* the owner asked us to hand over (priority 0 sent) */
+	VRRP_REASON_RESIGN_UNANSWERED,   /* an operator's resign nobody took over: it lapsed */
+	VRRP_REASON_RESTART,             /* a re-executed vigild resumed as MASTER (vigilctl restart) */
 	VRRP_REASON_COUNT
 };
 
@@ -119,6 +121,9 @@ enum vrrp_fsm_event_type {
 			       * a BACKUP restarts its Master_Down_Timer, a MASTER with
 			       * contest goes quiet and contests */
 	VRRP_EV_RESIGN,       /* hand over: priority 0, BACKUP for one Master_Down_Interval */
+	VRRP_EV_ADMIN_RESIGN, /* the operator's resign: a MASTER hands over as VRRP_EV_RESIGN;
+			       * then (and in any state) never MASTER until VRRP_EV_RESUME */
+	VRRP_EV_RESUME,       /* end the operator's resign: compete again as from startup */
 	VRRP_EV_COUNT
 };
 
@@ -233,6 +238,7 @@ struct vrrp_fsm_counters {
 	uint64_t witness_overdue;                       /* probes that never answered (took over) */
 	uint64_t contests;                              /* two masters met (or we were frozen) */
 	uint64_t contests_lost;
+	uint64_t resigns_unanswered;                    /* operator's resigns nobody took over */
 };
 
 /* Where a witness probe stands (BACKUP only). */
@@ -272,7 +278,25 @@ struct vrrp_fsm {
 	struct vrrp_fsm_advert contest_peer;
 	uint64_t contest_grace_until_ms;   /* after a won contest: the loser's last adverts */
 	struct vrrp_fsm_addr contest_grace_addr;
+	/* The operator's resign (VRRP_EV_ADMIN_RESIGN .. VRRP_EV_RESUME) */
+	bool resigned;                     /* never MASTER, by any path, until resumed */
+	bool resume_master;                /* startup goes straight to MASTER (a restart) */
+	uint64_t resigned_ms;              /* when it was set */
+	uint64_t handover_until_ms;        /* a MASTER handed over: if no master is heard by
+					    * then, nobody took over and the resign lapses
+					    * (0: none pending) */
 };
+
+/**
+ * Apply a changed configuration to a running state machine (a reload):
+ * state, timers and the master heard stay as they are. Only what can
+ * change under a running virtual router may differ: advert interval,
+ * base priority (not to or from the owner's 255), preempt, preempt
+ * delay, health takeover, resign_below, the witness lead time.
+ * Returns 0, or -EINVAL when cfg is invalid or changes anything else
+ * (version, VRID, owner, eligibility, contest, witness on/off).
+ */
+int vrrp_fsm_update_config(struct vrrp_fsm *fsm, const struct vrrp_fsm_config *cfg);
 
 /**
  * Initialize an instance in state INIT with the effective priority equal to
@@ -323,6 +347,17 @@ uint64_t vrrp_fsm_next_wakeup(const struct vrrp_fsm *fsm);
 const struct vrrp_fsm_peer *vrrp_fsm_master(const struct vrrp_fsm *fsm);
 /** Transition counters. */
 const struct vrrp_fsm_counters *vrrp_fsm_counters(const struct vrrp_fsm *fsm);
+/**
+ * Before VRRP_EV_STARTUP: this instance was MASTER in the vigild that
+ * re-executed itself into this process (vigilctl restart). Startup then
+ * goes straight to MASTER (reason "restart"), as an address owner does,
+ * instead of listening a Master_Down_Interval first: the peer's
+ * Master_Down_Timer has been running since the old process's last
+ * advert. Ignored when a fault is set or the owner's eligibility says no
+ * (then it starts as BACKUP, as at any startup).
+ */
+void vrrp_fsm_resume_master(struct vrrp_fsm *fsm);
+
 /** Reason of the last transition (VRRP_REASON_NONE before the first). */
 enum vrrp_fsm_reason vrrp_fsm_last_reason(const struct vrrp_fsm *fsm);
 /** Monotonic ms of the last transition (0 before the first). */
@@ -335,6 +370,12 @@ bool vrrp_fsm_contest_pending(const struct vrrp_fsm *fsm);
 bool vrrp_fsm_quiet(const struct vrrp_fsm *fsm);
 /** Where the witness probe stands. */
 enum vrrp_fsm_witness_state vrrp_fsm_witness_state(const struct vrrp_fsm *fsm);
+/** True while the operator's resign holds (VRRP_EV_ADMIN_RESIGN until VRRP_EV_RESUME). */
+bool vrrp_fsm_resigned(const struct vrrp_fsm *fsm);
+/** Monotonic ms the operator's resign began (0 when not resigned). */
+uint64_t vrrp_fsm_resigned_ms(const struct vrrp_fsm *fsm);
+/** True while a resigned former MASTER has not yet heard who took over. */
+bool vrrp_fsm_handover_pending(const struct vrrp_fsm *fsm);
 
 /* ---- RFC timer formulas (pure; also for `vigild -t` failover tables) ---- */
 

@@ -531,24 +531,109 @@ void vrrp_instance_set_link(struct vrrp_instance *inst, int ifindex, bool up,
 
 /* ---- lifecycle ----------------------------------------------------- */
 
-static int copy_conf(struct vrrp_instance *inst, const struct vrrp_instance_conf *conf)
+/* The owned copies of a conf's arrays, made before anything changes so a
+ * failed allocation leaves the instance as it was. */
+struct conf_copy {
+	struct in_addr *vips;
+	struct in_addr *peers;
+};
+
+static int copy_arrays(struct conf_copy *c, const struct vrrp_instance_conf *conf)
 {
-	inst->conf = *conf;
-	inst->name = strdup(conf->name ? conf->name : "");
-	inst->ifname = strdup(conf->ifname);
-	inst->vips = calloc(conf->n_vips, sizeof(*inst->vips));
-	inst->peers = conf->n_peers ? calloc(conf->n_peers, sizeof(*inst->peers)) : NULL;
-	if (!inst->name || !inst->ifname || !inst->vips || (conf->n_peers && !inst->peers))
+	c->vips = calloc(conf->n_vips, sizeof(*c->vips));
+	c->peers = conf->n_peers ? calloc(conf->n_peers, sizeof(*c->peers)) : NULL;
+	if (!c->vips || (conf->n_peers && !c->peers)) {
+		free(c->vips);
+		free(c->peers);
 		return -ENOMEM;
-	memcpy(inst->vips, conf->vips, conf->n_vips * sizeof(*inst->vips));
+	}
+	memcpy(c->vips, conf->vips, conf->n_vips * sizeof(*c->vips));
 	if (conf->n_peers)
-		memcpy(inst->peers, conf->peers, conf->n_peers * sizeof(*inst->peers));
-	for (size_t i = 0; i < conf->n_vips; i++)
-		memcpy(inst->vip_bytes + 4 * i, &conf->vips[i].s_addr, 4);
+		memcpy(c->peers, conf->peers, conf->n_peers * sizeof(*c->peers));
+	return 0;
+}
+
+/* Take conf (its arrays already copied into c): the receive policy and
+ * the advert's address list follow it. */
+static void take_conf(struct vrrp_instance *inst, const struct vrrp_instance_conf *conf,
+		      struct conf_copy *c)
+{
+	free(inst->vips);
+	free(inst->peers);
+	inst->vips = c->vips;
+	inst->peers = c->peers;
+	inst->conf = *conf;
 	inst->conf.name = inst->name;
 	inst->conf.ifname = inst->ifname;
 	inst->conf.vips = inst->vips;
 	inst->conf.peers = inst->peers;
+	for (size_t i = 0; i < conf->n_vips; i++)
+		memcpy(inst->vip_bytes + 4 * i, &conf->vips[i].s_addr, 4);
+	inst->rx_policy = (struct vrrp_pkt_rx_policy){
+		.version = conf->fsm.version,
+		.csum = conf->csum,
+		.auth_type = conf->auth_type,
+	};
+	memcpy(inst->rx_policy.auth_data, conf->auth_data, VRRP_AUTH_LEN);
+	inst->rx_view = (struct vrrp_pkt_instance_view){
+		.vrid = conf->fsm.vrid,
+		.priority = conf->fsm.base_priority,
+		.interval_cs = (uint16_t)(conf->fsm.advert_interval_ms / 10),
+		.addrs = inst->vip_bytes,
+		.count = (uint8_t)conf->n_vips,
+	};
+}
+
+static bool conf_shape_ok(const struct vrrp_instance_conf *conf)
+{
+	return conf->ifname && conf->n_vips > 0 && conf->n_vips <= 255 && conf->vips &&
+	       (!conf->n_peers || conf->peers);
+}
+
+static int copy_conf(struct vrrp_instance *inst, const struct vrrp_instance_conf *conf)
+{
+	struct conf_copy c;
+	inst->name = strdup(conf->name ? conf->name : "");
+	inst->ifname = strdup(conf->ifname);
+	if (!inst->name || !inst->ifname || copy_arrays(&c, conf) < 0)
+		return -ENOMEM;
+	take_conf(inst, conf, &c);
+	return 0;
+}
+
+int vrrp_instance_update(struct vrrp_instance *inst, const struct vrrp_instance_conf *conf)
+{
+	if (!conf_shape_ok(conf) || strcmp(conf->ifname, inst->ifname) != 0 ||
+	    (conf->n_peers == 0) != (inst->conf.n_peers == 0))
+		return -EINVAL;
+	struct vrrp_fsm probe = inst->fsm;
+	if (vrrp_fsm_update_config(&probe, &conf->fsm) < 0)
+		return -EINVAL;
+	struct conf_copy c;
+	if (copy_arrays(&c, conf) < 0)
+		return -ENOMEM;
+	bool vips_changed = conf->n_vips != inst->conf.n_vips ||
+			    memcmp(conf->vips, inst->vips, conf->n_vips * sizeof(*conf->vips)) != 0;
+	bool csum_changed = conf->csum != inst->conf.csum;
+	uint32_t refresh_was = inst->conf.garp_refresh_ms;
+	take_conf(inst, conf, &c);
+	vrrp_fsm_update_config(&inst->fsm, &conf->fsm);
+	if (csum_changed)
+		vrrp_csum_tracker_init(&inst->csum, conf->csum);
+	if (vrrp_fsm_state(&inst->fsm) != VRRP_STATE_MASTER)
+		return 0;
+	/* A master announces the addresses it now serves; the periodic
+	 * refresh follows its new period. */
+	if (vips_changed)
+		garp_burst(inst, false);
+	if (conf->garp_refresh_ms != refresh_was) {
+		ev_timer_stop(inst->loop, &inst->refresh_timer);
+		if (conf->garp_refresh_ms > 0) {
+			double every = conf->garp_refresh_ms / 1000.0;
+			ev_timer_set(&inst->refresh_timer, every, every);
+			ev_timer_start(inst->loop, &inst->refresh_timer);
+		}
+	}
 	return 0;
 }
 
@@ -557,9 +642,8 @@ int vrrp_instance_new(struct ev_loop *loop, const struct vrrp_instance_conf *con
 		      struct vrrp_instance **out)
 {
 	*out = NULL;
-	if (!conf->ifname || conf->n_vips == 0 || conf->n_vips > 255 || !conf->vips ||
-	    (conf->n_peers && !conf->peers) || !ops->add_vips || !ops->remove_vips ||
-	    !ops->state_changed || !ops->note)
+	if (!conf_shape_ok(conf) || !ops->add_vips || !ops->remove_vips || !ops->state_changed ||
+	    !ops->note)
 		return -EINVAL;
 	struct vrrp_instance *inst = calloc(1, sizeof(*inst));
 	if (!inst)
@@ -577,19 +661,6 @@ int vrrp_instance_new(struct ev_loop *loop, const struct vrrp_instance_conf *con
 		return rc;
 	}
 	vrrp_csum_tracker_init(&inst->csum, conf->csum);
-	inst->rx_policy = (struct vrrp_pkt_rx_policy){
-		.version = conf->fsm.version,
-		.csum = conf->csum,
-		.auth_type = conf->auth_type,
-	};
-	memcpy(inst->rx_policy.auth_data, conf->auth_data, VRRP_AUTH_LEN);
-	inst->rx_view = (struct vrrp_pkt_instance_view){
-		.vrid = conf->fsm.vrid,
-		.priority = conf->fsm.base_priority,
-		.interval_cs = (uint16_t)(conf->fsm.advert_interval_ms / 10),
-		.addrs = inst->vip_bytes,
-		.count = (uint8_t)conf->n_vips,
-	};
 
 	ev_io_init(&inst->rx, rx_cb, -1, EV_READ);
 	inst->rx.data = inst;
@@ -669,9 +740,24 @@ void vrrp_instance_stalled(struct vrrp_instance *inst)
 	step_type(inst, VRRP_EV_STALLED);
 }
 
+void vrrp_instance_resume_master(struct vrrp_instance *inst)
+{
+	vrrp_fsm_resume_master(&inst->fsm);
+}
+
 void vrrp_instance_resign(struct vrrp_instance *inst)
 {
 	step_type(inst, VRRP_EV_RESIGN);
+}
+
+void vrrp_instance_admin_resign(struct vrrp_instance *inst)
+{
+	step_type(inst, VRRP_EV_ADMIN_RESIGN);
+}
+
+void vrrp_instance_resume(struct vrrp_instance *inst)
+{
+	step_type(inst, VRRP_EV_RESUME);
 }
 
 const struct vrrp_fsm *vrrp_instance_fsm(const struct vrrp_instance *inst)

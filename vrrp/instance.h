@@ -118,6 +118,18 @@ int vrrp_instance_new(struct ev_loop *loop, const struct vrrp_instance_conf *con
 		      const struct vrrp_instance_ops *ops, void *ctx,
 		      struct vrrp_instance **out);
 
+/*
+ * Apply a changed configuration (a reload) without touching the state,
+ * the timers or the sockets: VIP list, unicast peers, checksum mode,
+ * authentication, ARP settings and what vrrp_fsm_update_config() allows.
+ * A MASTER announces its VIPs again when the list changed (the owner adds
+ * and removes the addresses themselves). conf: copied.
+ * Returns 0, -EINVAL when conf changes what needs a new instance (the
+ * interface, multicast <-> unicast, and vrrp_fsm_update_config()'s
+ * list), or -ENOMEM (then nothing changed).
+ */
+int vrrp_instance_update(struct vrrp_instance *inst, const struct vrrp_instance_conf *conf);
+
 /* Stop every watcher, close the sockets, free. Does not send anything or
  * touch VIPs: call vrrp_instance_stop() first for a clean exit. Accepts NULL. */
 void vrrp_instance_free(struct vrrp_instance *inst);
@@ -134,6 +146,11 @@ void vrrp_instance_set_link(struct vrrp_instance *inst, int ifindex, bool up,
 
 /* Leave INIT (RFC 5798 6.4.1): BACKUP, MASTER for an owner, or FAULT. */
 void vrrp_instance_start(struct vrrp_instance *inst);
+
+/* Before vrrp_instance_start(): this instance was MASTER in the process
+ * that re-executed into this one; start straight as MASTER
+ * (vrrp_fsm_resume_master()). */
+void vrrp_instance_resume_master(struct vrrp_instance *inst);
 
 /* Shut down: a MASTER sends priority 0 and removes its VIPs; back to INIT. */
 void vrrp_instance_stop(struct vrrp_instance *inst);
@@ -161,6 +178,14 @@ void vrrp_instance_stalled(struct vrrp_instance *inst);
 /* Hand the VIP to the best backup: priority 0, BACKUP for one
  * Master_Down_Interval. */
 void vrrp_instance_resign(struct vrrp_instance *inst);
+
+/* The operator's resign: a MASTER hands over as vrrp_instance_resign();
+ * in any state the instance then never becomes MASTER until
+ * vrrp_instance_resume() (VRRP_EV_ADMIN_RESIGN). */
+void vrrp_instance_admin_resign(struct vrrp_instance *inst);
+
+/* End the operator's resign: compete for the VIP again (VRRP_EV_RESUME). */
+void vrrp_instance_resume(struct vrrp_instance *inst);
 
 /* The state machine, read-only (state, priorities, timers, master, counters). */
 const struct vrrp_fsm *vrrp_instance_fsm(const struct vrrp_instance *inst);

@@ -568,6 +568,8 @@ def events(since, until, logs):
             if not m:
                 continue
             text = re.sub(r"^instance \S+: ", "", m.group(5))
+            # The key=value tail (README "Logging") repeats the human text.
+            text = re.sub(r" event=[a-z_]+( .*)?$", "", text)
             if not LOG_KEEP.search(text):
                 continue
             t = base.replace(hour=int(m.group(1)), minute=int(m.group(2)),

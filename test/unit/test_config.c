@@ -132,6 +132,7 @@ static void test_defaults(void **state)
 	assert_string_equal(c->global.router_id, host);
 	assert_string_equal(c->global.control_socket, "/run/vigil/vigil.sock");
 	assert_null(c->global.mysql_defaults_file);
+	assert_int_equal(c->global.log_level, CONFIG_LOG_INFO);
 	assert_int_equal(c->n_instances, 1);
 	const struct config_instance *in = &c->instances[0];
 	assert_string_equal(in->name, "a");
@@ -488,6 +489,105 @@ static void test_value_errors(void **state)
 	expect_error("[global]\ncontrol_socket = run/v.sock\n" BASE, 2, "is not an absolute path");
 	expect_error(BASE "garp_master_repeat = 0\n", 5, "garp_master_repeat: 0 is out of range 1..100");
 	expect_error(BASE "notify_timeout = 0\n", 5, "notify_timeout: 0 is out of range 100ms..3600s");
+}
+
+static void test_log_level(void **state)
+{
+	static const struct { const char *name; enum config_log_level level; } cases[] = {
+		{ "error", CONFIG_LOG_ERROR }, { "warning", CONFIG_LOG_WARNING },
+		{ "info", CONFIG_LOG_INFO }, { "debug", CONFIG_LOG_DEBUG },
+	};
+	char text[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct loaded l;
+
+		snprintf(text, sizeof(text), "[global]\nlog_level = %s\n" BASE, cases[i].name);
+		load(&l, text);
+		dump(&l.diag);
+		assert_int_equal(l.rc, 0);
+		assert_int_equal(l.cfg->global.log_level, cases[i].level);
+		assert_string_equal(config_log_level_name(l.cfg->global.log_level), cases[i].name);
+		assert_int_equal(config_key_line(&l.cfg->global.origin, "log_level"), 2);
+		unload(&l);
+	}
+	expect_error("[global]\nrouter_id = x\nlog_level = verbose\n" BASE, 3,
+		     "log_level: 'verbose' is not one of error | warning | info | debug");
+	/* names as the levels print, not syslog's or keepalived's spellings */
+	expect_error("[global]\nlog_level = warn\n" BASE, 2, "is not one of error | warning");
+	expect_error("[global]\nlog_level = INFO\n" BASE, 2, "is not one of error | warning");
+	expect_error("[global]\nlog_level =\n" BASE, 2, "log_level");
+	expect_error("[global]\nlog_level = info\nlog_level = debug\n" BASE, 3,
+		     "key 'log_level' given twice in [global]");
+	expect_error(BASE "log_level = debug\n", 5, "unknown key 'log_level' in [instance a]");
+}
+
+static void test_metrics_listen(void **state)
+{
+	struct loaded l;
+	char a[INET6_ADDRSTRLEN];
+
+	(void)state;
+	/* Off by default. */
+	load(&l, BASE);
+	assert_int_equal(l.rc, 0);
+	assert_null(l.cfg->global.metrics_listen);
+	assert_int_equal(l.cfg->global.metrics_addrlen, 0);
+	unload(&l);
+
+	load(&l, "[global]\nmetrics_listen = 127.0.0.1:9717\n" BASE);
+	dump(&l.diag);
+	assert_int_equal(l.rc, 0);
+	assert_string_equal(l.cfg->global.metrics_listen, "127.0.0.1:9717");
+	assert_int_equal(l.cfg->global.metrics_addrlen, sizeof(struct sockaddr_in));
+	const struct sockaddr_in *in4 = (const struct sockaddr_in *)&l.cfg->global.metrics_addr;
+	assert_int_equal(in4->sin_family, AF_INET);
+	assert_int_equal(ntohs(in4->sin_port), 9717);
+	assert_string_equal(inet_ntop(AF_INET, &in4->sin_addr, a, sizeof(a)), "127.0.0.1");
+	unload(&l);
+
+	load(&l, "[global]\nmetrics_listen = [::1]:65535\n" BASE);
+	dump(&l.diag);
+	assert_int_equal(l.rc, 0);
+	assert_int_equal(l.cfg->global.metrics_addrlen, sizeof(struct sockaddr_in6));
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&l.cfg->global.metrics_addr;
+	assert_int_equal(in6->sin6_family, AF_INET6);
+	assert_int_equal(ntohs(in6->sin6_port), 65535);
+	assert_string_equal(inet_ntop(AF_INET6, &in6->sin6_addr, a, sizeof(a)), "::1");
+	unload(&l);
+
+	load(&l, "[global]\nmetrics_listen = 0.0.0.0:1\n" BASE);
+	assert_int_equal(l.rc, 0);
+	unload(&l);
+
+	expect_error("[global]\nrouter_id = x\nmetrics_listen = 127.0.0.1\n" BASE, 3,
+		     "metrics_listen: '127.0.0.1' has no port (write ADDRESS:PORT, e.g. 127.0.0.1:9717)");
+	expect_error("[global]\nmetrics_listen = 127.0.0.1:0\n" BASE, 2,
+		     "metrics_listen: '127.0.0.1:0': port must be 1..65535");
+	expect_error("[global]\nmetrics_listen = 127.0.0.1:65536\n" BASE, 2, "port must be 1..65535");
+	expect_error("[global]\nmetrics_listen = 127.0.0.1:\n" BASE, 2, "port must be 1..65535");
+	expect_error("[global]\nmetrics_listen = 127.0.0.1:http\n" BASE, 2, "port must be 1..65535");
+	expect_error("[global]\nmetrics_listen = 127.0.0.1:+80\n" BASE, 2, "port must be 1..65535");
+	expect_error("[global]\nmetrics_listen = localhost:9717\n" BASE, 2,
+		     "metrics_listen: 'localhost' is not an IPv4 address (vigil does no name lookups");
+	expect_error("[global]\nmetrics_listen = 300.0.0.1:9717\n" BASE, 2,
+		     "'300.0.0.1' is not an IPv4 address");
+	expect_error("[global]\nmetrics_listen = ::1:9717\n" BASE, 2,
+		     "looks like an IPv6 address without brackets (write e.g. [::1]:9717)");
+	expect_error("[global]\nmetrics_listen = [::1]9717\n" BASE, 2,
+		     "'[::1]9717' is not [IPV6-ADDRESS]:PORT");
+	expect_error("[global]\nmetrics_listen = [::1\n" BASE, 2, "is not [IPV6-ADDRESS]:PORT");
+	expect_error("[global]\nmetrics_listen = [127.0.0.1]:9717\n" BASE, 2,
+		     "'127.0.0.1' is not an IPv6 address");
+	expect_error("[global]\nmetrics_listen = [0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:"
+		     "0000:0000]:1\n" BASE,
+		     2, "is not an IP address and port");
+	expect_error("[global]\nmetrics_listen =\n" BASE, 2, "metrics_listen");
+	expect_error("[global]\nmetrics_listen = 127.0.0.1:1\nmetrics_listen = 127.0.0.1:2\n" BASE, 3,
+		     "key 'metrics_listen' given twice in [global]");
+	expect_error(BASE "metrics_listen = 127.0.0.1:9717\n", 5,
+		     "unknown key 'metrics_listen' in [instance a]");
 }
 
 static void test_vip_errors(void **state)
@@ -1016,6 +1116,7 @@ static void test_sample_file(void **state)
 	assert_int_equal(rc, 0);
 	assert_int_equal(d.errors, 0);
 	assert_int_equal(cfg->n_instances, 1);
+	assert_int_equal(cfg->global.log_level, CONFIG_LOG_INFO); /* commented out: the default */
 	assert_string_equal(cfg->instances[0].name, "writer");
 	assert_string_equal(cfg->instances[0].interface, "eth0");
 	assert_false(cfg->instances[0].preempt);
@@ -1093,6 +1194,8 @@ int main(void)
 		cmocka_unit_test(test_continuation_allowed_cases),
 		cmocka_unit_test(test_long_line_string),
 		cmocka_unit_test(test_value_errors),
+		cmocka_unit_test(test_log_level),
+		cmocka_unit_test(test_metrics_listen),
 		cmocka_unit_test(test_vip_errors),
 		cmocka_unit_test(test_required_keys),
 		cmocka_unit_test(test_version_rules),

@@ -778,10 +778,57 @@ static void why_sentences(void **s)
 	}
 }
 
+/* ---- vigilctl resign: may a peer take over this master's writes? -------- */
+
+/* Seen from the master H1: each peer kind, its verdict and reason. */
+static void handover_candidate(void **s)
+{
+	(void)s;
+	static const struct {
+		struct fspec peer;
+		bool ok;
+		const char *why;
+	} cases[] = {
+		{ DOWN, false, "does not answer" },
+		{ STANDALONE(1, "0-1-5"), false, "is not a replica (read_only ON)" },
+		{ PRIMARY(1, "0-1-5"), false, "is not a replica (read_only OFF)" },
+		{ REPLICA(DB_IO_YES, true, H3, 1, "0-1-5"), false,
+		  "replicates from " H3 ", not from this server" },
+		{ REPLICA(DB_IO_YES, false, H1, 1, "0-1-5"), false,
+		  "its SQL thread is stopped: it would never catch up" },
+		{ REPLICA(DB_IO_NO, true, H1, 1, "0-1-5"), false, "its IO thread is stopped" },
+		{ REPLICA(DB_IO_CONNECTING, true, H1, 1, "0-1-5"), false,
+		  "its IO thread is not connected" },
+		{ LAGGING(DB_IO_YES, true, 31000, 1, "0-1-5"), false,
+		  "lags 31000 ms, above crit_lag 30000 ms" },
+		{ LAGGING(DB_IO_YES, true, 4000, 1, "0-1-5"), true,
+		  "replica of this server, lagging 4000 ms (its gate waits for the rest)" },
+		{ LAGGING(DB_IO_YES, false, 0, 1, "0-1-5"), true, "replica of this server, caught up" },
+		{ REPLICA(DB_IO_YES, true, H1, 1, "0-1-5"), true, "replica of this server, caught up" },
+	};
+	for (size_t i = 0; i < N(cases); i++) {
+		struct db_facts f = facts(&cases[i].peer);
+		char why[160];
+		bool ok = db_handover_candidate(&f, H1, 30000, why, sizeof(why));
+		if (ok != cases[i].ok || strcmp(why, cases[i].why) != 0)
+			fail_msg("case %zu: got %s '%s', want %s '%s'", i, ok ? "yes" : "no", why,
+				 cases[i].ok ? "yes" : "no", cases[i].why);
+	}
+	/* Without this node's own address nothing proves whose replica it is. */
+	const struct fspec r = REPLICA(DB_IO_YES, true, H1, 1, "0-1-5");
+	struct db_facts f = facts(&r);
+	char why[160];
+	assert_false(db_handover_candidate(&f, "", 30000, why, sizeof(why)));
+	assert_string_equal(why, "replicates from " H1 ", not from this server (this node's address is unknown)");
+	assert_false(db_handover_candidate(NULL, H1, 0, why, sizeof(why)));
+	assert_string_equal(why, "does not answer");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rule1_local_unknown),
+		cmocka_unit_test(handover_candidate),
 		cmocka_unit_test(rule2_newer_peer),
 		cmocka_unit_test(rule3_writable_primary),
 		cmocka_unit_test(rule4_sql_stopped),

@@ -351,6 +351,123 @@ static void test_reset_and_bad_index(void **state)
 	score_free(NULL);
 }
 
+/* ---- seeding (a reload or restart carries a verdict over) ---- */
+
+static void test_seed(void **state)
+{
+	static const struct score_check_conf conf[] = {
+		{ .name = "ping", .penalty = 60, .degraded_penalty = 10, .rise = 2, .fall = 3,
+		  .fatal = true },
+		{ .name = "lag", .penalty = 40, .degraded_penalty = 5, .rise = 2, .fall = 3 },
+	};
+	struct score *s;
+	char line[256];
+
+	(void)state;
+	assert_int_equal(score_new(&s, 150, conf, 2), 0);
+	assert_int_equal(score_priority(s), 50);
+	assert_true(score_fault(s));
+
+	/* A seeded level counts at once: no `rise` results needed. */
+	score_seed(s, 0, CHECK_OK);
+	assert_int_equal(score_level(s, 0), CHECK_OK);
+	assert_true(score_reported(s, 0));
+	assert_int_equal(score_penalty(s, 0), 0);
+	assert_false(score_fault(s));
+	assert_int_equal(score_priority(s), 110);
+	score_seed(s, 1, CHECK_DEGRADED);
+	assert_int_equal(score_level(s, 1), CHECK_DEGRADED);
+	assert_int_equal(score_penalty(s, 1), 5);
+	assert_int_equal(score_priority(s), 145);
+	score_explain(s, line, sizeof(line));
+	assert_string_equal(line, "priority 145 = 150 - 5 (lag degraded)");
+	score_seed(s, 1, CHECK_FAILED);
+	assert_int_equal(score_priority(s), 110);
+	assert_true(score_reported(s, 1));
+	score_explain(s, line, sizeof(line));
+	assert_string_equal(line, "priority 110 = 150 - 40 (lag failed)");
+	score_seed(s, 0, CHECK_FAILED);
+	assert_int_equal(score_priority(s), 50);
+	assert_true(score_fault(s));
+	score_seed(s, 0, CHECK_DEGRADED);
+	assert_int_equal(score_priority(s), 100);
+	assert_false(score_fault(s));
+
+	/* From a seeded ok, `fall` (3) failures are needed to go failed. */
+	score_seed(s, 0, CHECK_OK);
+	assert_false(score_feed(s, 0, CHECK_FAILED, false));
+	assert_false(score_feed(s, 0, CHECK_FAILED, false));
+	assert_int_equal(score_level(s, 0), CHECK_OK);
+	assert_true(score_feed(s, 0, CHECK_FAILED, false));
+	assert_int_equal(score_level(s, 0), CHECK_FAILED);
+
+	/* From a seeded failed, `rise` (2) oks are needed to go ok. */
+	score_seed(s, 0, CHECK_FAILED);
+	assert_false(score_feed(s, 0, CHECK_OK, false));
+	assert_int_equal(score_level(s, 0), CHECK_FAILED);
+	assert_true(score_feed(s, 0, CHECK_OK, false));
+	assert_int_equal(score_level(s, 0), CHECK_OK);
+
+	/* From a seeded degraded: one ok is not enough, 3 failures are. */
+	score_seed(s, 1, CHECK_DEGRADED);
+	assert_false(score_feed(s, 1, CHECK_OK, false));
+	assert_int_equal(score_level(s, 1), CHECK_DEGRADED);
+	assert_false(score_feed(s, 1, CHECK_FAILED, false));
+	assert_false(score_feed(s, 1, CHECK_FAILED, false));
+	assert_true(score_feed(s, 1, CHECK_FAILED, false));
+	assert_int_equal(score_level(s, 1), CHECK_FAILED);
+
+	/* The runs before the seed are forgotten: two failures, a seed at
+	 * ok, then a third failure does not reach fall. */
+	score_seed(s, 1, CHECK_OK);
+	assert_false(score_feed(s, 1, CHECK_FAILED, false));
+	assert_false(score_feed(s, 1, CHECK_FAILED, false));
+	score_seed(s, 1, CHECK_OK);
+	assert_false(score_feed(s, 1, CHECK_FAILED, false));
+	assert_int_equal(score_level(s, 1), CHECK_OK);
+	/* A definite answer still counts as `fall` at once. */
+	assert_true(score_feed(s, 1, CHECK_FAILED, true));
+	assert_int_equal(score_level(s, 1), CHECK_FAILED);
+	score_free(s);
+}
+
+static void test_seed_out_of_range(void **state)
+{
+	struct score *s;
+
+	(void)state;
+	assert_int_equal(score_new(&s, 150, two, 2), 0); /* rise 1, fall 1 */
+	/* Out of range index or level: nothing changes. */
+	score_seed(s, 2, CHECK_OK);
+	score_seed(s, (size_t)-1, CHECK_OK);
+	score_seed(s, 0, CHECK_STATUS__COUNT);
+	score_seed(s, 1, (enum check_status)42);
+	score_seed(s, 1, (enum check_status)-1);
+	assert_int_equal(score_priority(s), 30);
+	assert_false(score_reported(s, 0));
+	assert_false(score_reported(s, 1));
+	assert_int_equal(score_level(s, 0), CHECK_FAILED);
+	assert_int_equal(score_level(s, 1), CHECK_FAILED);
+	score_seed(NULL, 0, CHECK_OK);
+	score_free(s);
+
+	/* Nor the runs: with fall 3, two failures, an invalid seed, and the
+	 * third failure still reaches failed. */
+	static const struct score_check_conf f3 = { .name = "x", .penalty = 50, .rise = 1,
+						    .fall = 3 };
+	assert_int_equal(score_new(&s, 100, &f3, 1), 0);
+	score_seed(s, 0, CHECK_OK);
+	assert_false(score_feed(s, 0, CHECK_FAILED, false));
+	assert_false(score_feed(s, 0, CHECK_FAILED, false));
+	score_seed(s, 0, CHECK_STATUS__COUNT);
+	score_seed(s, 1, CHECK_OK);
+	assert_int_equal(score_level(s, 0), CHECK_OK);
+	assert_int_equal(score_priority(s), 100);
+	assert_true(score_feed(s, 0, CHECK_FAILED, false));
+	assert_int_equal(score_priority(s), 50);
+	score_free(s);
+}
+
 static void test_new_rejects(void **state)
 {
 	struct score_check_conf bad = { .name = "x", .rise = 0, .fall = 1 };
@@ -448,6 +565,8 @@ int main(void)
 		cmocka_unit_test(test_fatal),
 		cmocka_unit_test(test_explain_truncates),
 		cmocka_unit_test(test_reset_and_bad_index),
+		cmocka_unit_test(test_seed),
+		cmocka_unit_test(test_seed_out_of_range),
 		cmocka_unit_test(test_new_rejects),
 		cmocka_unit_test(test_what_if),
 		cmocka_unit_test(test_what_if_matches_score),

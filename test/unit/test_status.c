@@ -412,6 +412,53 @@ static void test_json(void **state)
 	free(s);
 }
 
+/* vigilctl resign: the table, the details and the JSON say so; an
+ * instance that is not resigned says false. */
+static void test_resigned(void **state)
+{
+	(void)state;
+	struct world w;
+	build(&w);
+	w.si[0].state = VRRP_STATE_BACKUP;
+	w.si[0].resigned = true;
+	w.si[0].resigned_ms = NOW - 95000;
+	w.si[0].handover_pending = true;
+	w.fsm[0].resigns_unanswered = 1;
+	char *t = status_render_text(&w.v);
+	assert_non_null(t);
+	assert_columns(line_of(t, "writer"),
+		       (const char *const[]){ "writer", "eth0", "51", "BACKUP (resigned)", "150", NULL });
+	assert_columns(line_of(t, "resigned     "),
+		       (const char *const[]){ "1m35s ago by vigilctl resign: stays BACKUP until vigilctl resume writer",
+					      "(handed over, no new master heard yet)", NULL });
+	assert_null(strstr(strstr(t, "instance reader"), "resigned"));
+	free(t);
+
+	char *s = status_render_json(&w.v);
+	assert_non_null(s);
+	json_object *o = json_tokener_parse(s);
+	assert_non_null(o);
+	assert_jbool(o, "instances.0.resigned", true);
+	assert_jbool(o, "instances.0.resigning", false);
+	assert_jint(o, "instances.0.resignedAgoMs", 95000);
+	assert_jbool(o, "instances.0.handoverPending", true);
+	assert_jint(o, "instances.0.stats.resignsUnanswered", 1);
+	assert_jbool(o, "instances.1.resigned", false);
+	assert_jnull(o, "instances.1.resignedAgoMs");
+	json_object_put(o);
+	free(s);
+
+	/* A master carrying out its resign (the server made read-only first). */
+	build(&w);
+	w.si[0].resigning = true;
+	t = status_render_text(&w.v);
+	assert_non_null(t);
+	assert_columns(line_of(t, "writer"), (const char *const[]){ "MASTER (resigning)", NULL });
+	assert_columns(line_of(t, "resigned     "),
+		       (const char *const[]){ "resigning: the server is made read-only, then priority 0", NULL });
+	free(t);
+}
+
 /* Strings are escaped by json-c, never pasted: a detail with quotes,
  * backslashes and control bytes still parses back to itself. */
 static void test_json_escaping(void **state)
@@ -441,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_text_fault_and_durations),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_escaping),
+		cmocka_unit_test(test_resigned),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
