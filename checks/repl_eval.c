@@ -116,7 +116,7 @@ static void io_note(const struct repl_input *in, const char *io, char *buf, size
 		snprintf(buf, len, "IO thread %s", io ? io : "NULL");
 }
 
-void repl_eval(const struct repl_input *in, struct repl_verdict *out)
+static void judge(const struct repl_input *in, struct repl_verdict *out)
 {
 	memset(out, 0, sizeof *out);
 	out->lag_ms = -1;
@@ -230,4 +230,24 @@ void repl_eval(const struct repl_input *in, struct repl_verdict *out)
 		set(out, CHECK_OK, REPL_LAG_OK);
 		snprintf(d, dl, "replicating, %s %" PRId64 " ms", what, lag_ms);
 	}
+}
+
+/*
+ * The detail is one line (repl_eval.h): health.c logs it as the human part
+ * of a log line. The server's text in it is not: Last_SQL_Error quotes the
+ * failed statement, newlines and tabs included, so a multi-line statement
+ * that broke replication would split the log line (and a crafted one could
+ * forge lines). Control characters become blanks.
+ */
+static void one_line(char *d)
+{
+	for (; *d; d++)
+		if ((unsigned char)*d < 0x20 || *d == 0x7f)
+			*d = ' ';
+}
+
+void repl_eval(const struct repl_input *in, struct repl_verdict *out)
+{
+	judge(in, out);
+	one_line(out->detail);
 }

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer harness for vrrp/packet.c: decode never misbehaves, accepted input re-encodes identically. */
 /*
- * Not wired into CMake. Build and run (from the source root):
- *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
- *         -Ivrrp vrrp/packet.c test/fuzz/fuzz_packet.c -o /tmp/fuzz_packet
- *   /tmp/fuzz_packet -max_total_time=60 -max_len=4200 -artifact_prefix=/tmp/ CORPUS_DIR
+ * Built as fuzz_packet with -DVIGIL_FUZZ=ON (test/fuzz/CMakeLists.txt);
+ * seeds in corpus/packet/, run by test/fuzz/run.sh.
  *
- * Input layout: byte 0 picks the receive context (version, checksum mode,
- * family, TTL check, v2 auth), byte 1 the TTL; the rest is the VRRP message.
+ * Input layout: byte 0 picks the receive context (bit 0: version 3, else 2;
+ * bits 1-2: checksum mode, 0 auto, 1 pseudo-header, 2 rfc9568, 3 auto;
+ * bit 3: skip the TTL check; bit 4: IPv6; bit 5: v2 auth PASS "secret12";
+ * bit 6: IPv4 unicast to 198.18.0.2 rather than 224.0.0.18, as keepalived's
+ * unicast_peer sends), byte 1 the TTL; the rest is the VRRP message.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -79,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size -= 2;
 
 	p.version = (sel & 1) ? 3 : 2;
-	p.csum = (enum vrrp_csum_mode)((sel >> 1) % 3);
+	p.csum = (enum vrrp_csum_mode)(((sel >> 1) & 3) % 3);
 	p.skip_ttl_check = sel & 8;
 	if (sel & 16) {
 		ip.family = AF_INET6;
@@ -88,6 +89,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		memcpy(ip.src, (const uint8_t[]){ 198, 18, 0, 1 }, 4);
 		memcpy(ip.dst, (const uint8_t[]){ 224, 0, 0, 18 }, 4);
+		/* The v3 pseudo-header checksum covers the destination: a
+		 * unicast advert verifies only against its real one. */
+		if (sel & 64)
+			memcpy(ip.dst, (const uint8_t[]){ 198, 18, 0, 2 }, 4);
 	}
 	if (sel & 32) {
 		p.auth_type = VRRP_AUTH_PASS;

@@ -186,6 +186,33 @@ static void row5_sql_error(void **s)
 	assert_non_null(strstr(v.detail, "1205"));
 }
 
+/*
+ * Found by test/fuzz (fuzz_repl, seed corpus/repl/sql-error-1062, captured
+ * from MariaDB 10.11): Last_SQL_Error quotes the failed statement as the
+ * client sent it, newlines and tabs included. The detail must stay one
+ * line: health.c logs it as the human part of a log line.
+ */
+static void detail_one_line(void **s)
+{
+	(void)s;
+	struct repl_field f[12];
+	size_t n;
+	mariadb_row(f, &n, "Yes", "No", NULL, "1062", "0-1-13");
+	f[4].value = "Error 'Duplicate entry '100' for key 'PRIMARY'' on query. Default database: ''. "
+		     "Query: 'INSERT INTO app.t\n\tVALUES (100, 'primary')'\r\n\x7f";
+	struct repl_verdict v = eval(f, n, "0-1-13", -1);
+	assert_int_equal(v.rule, REPL_SQL_STOPPED);
+	assert_null(strpbrk(v.detail, "\n\r\t\x7f"));
+	assert_non_null(strstr(v.detail, "Query: 'INSERT INTO app.t  VALUES (100, 'primary')'"));
+	/* The IO thread's error too (rows 6-8). */
+	mariadb_row(f, &n, "Connecting", "Yes", NULL, "0", "0-1-13");
+	f[6].value = "error reconnecting\nto master";
+	v = eval(f, n, NULL, -1);
+	assert_int_equal(v.rule, REPL_IO_DOWN);
+	assert_null(strchr(v.detail, '\n'));
+	assert_non_null(strstr(v.detail, "error reconnecting to master"));
+}
+
 static void row6_io_down_caught_up(void **s)
 {
 	(void)s;
@@ -331,6 +358,7 @@ int main(void)
 		cmocka_unit_test(row3_promoted),
 		cmocka_unit_test(row4_sql_stopped),
 		cmocka_unit_test(row5_sql_error),
+		cmocka_unit_test(detail_one_line),
 		cmocka_unit_test(row6_io_down_caught_up),
 		cmocka_unit_test(row7_io_down_applying),
 		cmocka_unit_test(row8_io_down_unknown),
