@@ -40,22 +40,62 @@ static const char *why(const char *err, int rc)
 
 /* ---- VIPs ----------------------------------------------------------- */
 
-static int add_vips(void *ctx)
+/*
+ * A VIP the kernel will not add (an address of its subnet with another
+ * scope on the interface, a conflict a driver reports, netlink not
+ * answering in time) while the link is up. The rule (README "A VIP that
+ * cannot be added"):
+ *  1. becoming MASTER, each VIP that cannot be added is logged and
+ *     counted, and tried again one advert interval later; the instance
+ *     stays MASTER meanwhile (no gratuitous ARP for a missing address);
+ *  2. if the retry fails too, a MASTER without its VIP serves nobody: it
+ *     hands over (priority 0: the best backup takes over after its
+ *     Skew_Time), runs notify_alarm, and holds its priority at 1 for a
+ *     hold-down of one Master_Down_Interval, doubled with each hand-over
+ *     in a row, at most VIP_HOLD_MAX_MS. It still becomes MASTER when
+ *     nobody else serves (no advert for a Master_Down_Interval), and
+ *     tries again then; after the hold-down it competes as usual;
+ *  3. once every VIP is on, hand-overs in a row count from zero again.
+ * So a MASTER is without its VIP for at most one retry interval at a time.
+ */
+#define VIP_HOLD_MAX_MS 60000u
+
+static void vip_add_failed(struct agent_instance *ai, const char *err);
+static void vips_complete(struct agent_instance *ai);
+
+/* Add every VIP (present ones are adopted); log each failure. Returns 0
+ * or the first failure's negative errno, its text in first (len). */
+static int try_add_vips(struct agent_instance *ai, char *first, size_t len)
 {
-	struct agent_instance *ai = ctx;
 	int first_err = 0;
 	for (size_t i = 0; i < ai->ci->n_vips; i++) {
 		char err[256] = "";
-		bool was = false;
-		int rc = vip_add(ai->vips, &ai->vip_addrs[i], &was, err, sizeof(err));
+		int rc = vip_add(ai->vips, &ai->vip_addrs[i], NULL, err, sizeof(err));
 		if (rc < 0) {
-			log_err(ai->agent->log, "instance %s: cannot add VIP %s on %s: %s", ai->ci->name,
-				ai->vip_text[i], ai->ci->interface, why(err, rc));
-			if (!first_err)
+			log_err(ai->agent->log, "instance %s: cannot add VIP %s on %s (attempt %u): %s",
+				ai->ci->name, ai->vip_text[i], ai->ci->interface, ai->vip_attempts + 1,
+				why(err, rc));
+			if (!first_err) {
 				first_err = rc;
+				snprintf(first, len, "VIP %s on %s: %s", ai->vip_text[i], ai->ci->interface,
+					 errstr(rc));
+			}
 		}
 	}
 	return first_err;
+}
+
+static int add_vips(void *ctx)
+{
+	struct agent_instance *ai = ctx;
+	char first[320] = "";
+	ai->vip_attempts = 0;
+	int rc = try_add_vips(ai, first, sizeof(first));
+	if (rc < 0)
+		vip_add_failed(ai, first);
+	else
+		vips_complete(ai);
+	return rc;
 }
 
 static int release_vips(struct agent_instance *ai)
@@ -191,6 +231,11 @@ static void state_changed(void *ctx, const struct vrrp_instance_change *chg)
 	struct agent *ag = ai->agent;
 	log_transition(ai, chg);
 	ai->state = chg->to;
+	if (chg->to != VRRP_STATE_MASTER) {
+		ev_timer_stop(ag->loop, &ai->vip_retry);
+		ai->vip_attempts = 0;
+		ai->vip_faults.missing = false;
+	}
 
 	struct deferred_notify d = {
 		.set = true,
@@ -233,22 +278,34 @@ static void notify_done(const struct notify_report *rep, void *ctx)
 			 ai->ci->name, which, prog, notify_state_name(rep->state));
 		return;
 	}
+	if (rep->refused) {
+		log_err(log, "instance %s: %s %s %s: refused to run: %s", ai->ci->name, which, prog,
+			notify_state_name(rep->state), rep->refused);
+		return;
+	}
+	/* What it left running in its process group was killed (proc.h). */
+	const char *left = r->leftovers ? " (processes it left behind killed)" : "";
 	switch (r->outcome) {
 	case PROC_EXITED:
-		log_msg(log, r->exit_code ? LOG_LVL_WARN : LOG_LVL_INFO,
-			"instance %s: %s %s %s: exit %d after %llu ms%s%s", ai->ci->name, which, prog,
+		log_msg(log, r->exit_code || r->leftovers ? LOG_LVL_WARN : LOG_LVL_INFO,
+			"instance %s: %s %s %s: exit %d after %llu ms%s%s%s", ai->ci->name, which, prog,
 			notify_state_name(rep->state), r->exit_code,
-			(unsigned long long)r->duration_ms, r->output[0] ? ": " : "", r->output);
+			(unsigned long long)r->duration_ms, left, r->output[0] ? ": " : "", r->output);
 		break;
 	case PROC_EXEC_FAILED:
 	case PROC_SPAWN_FAILED:
 		log_err(log, "instance %s: %s %s: cannot run: %s", ai->ci->name, which, prog,
 			strerror(r->err));
 		break;
+	case PROC_USER_FAILED:
+		log_err(log, "instance %s: %s %s: cannot run as script_user %s: %s: %s", ai->ci->name,
+			which, prog, rep->run_as ? rep->run_as : "?",
+			r->step ? r->step : "?", strerror(r->err));
+		break;
 	default:
-		log_warn(log, "instance %s: %s %s %s: %s (signal %d) after %llu ms", ai->ci->name,
+		log_warn(log, "instance %s: %s %s %s: %s (signal %d) after %llu ms%s", ai->ci->name,
 			 which, prog, notify_state_name(rep->state), proc_outcome_name(r->outcome),
-			 r->signo, (unsigned long long)r->duration_ms);
+			 r->signo, (unsigned long long)r->duration_ms, left);
 		break;
 	}
 }
@@ -300,6 +357,125 @@ static void role_alarm(void *ctx, const char *what)
 		.reason = vrrp_fsm_last_reason(vrrp_instance_fsm(ai->vrrp)),
 	};
 	send_notify_alarm(ai, &d, what);
+}
+
+/* ---- VIPs that could not be added (the rule above "VIPs") ------------- */
+
+static size_t inst_index(const struct agent_instance *ai)
+{
+	const struct agent *ag = ai->agent;
+	for (size_t i = 0; i < ag->n_insts; i++)
+		if (ag->insts[i] == ai)
+			return i;
+	return ag->n_insts;
+}
+
+static uint32_t advert_interval_ms(const struct agent_instance *ai)
+{
+	return ai->ci->advert_interval_ms ? ai->ci->advert_interval_ms : 1000u;
+}
+
+/* Every VIP is on: whatever went wrong before is over. */
+static void vips_complete(struct agent_instance *ai)
+{
+	ev_timer_stop(ai->agent->loop, &ai->vip_retry);
+	ai->vip_attempts = 0;
+	ai->vip_handovers_in_row = 0;
+	ai->vip_faults.missing = false;
+}
+
+static void vip_add_failed(struct agent_instance *ai, const char *err)
+{
+	struct agent *ag = ai->agent;
+	ai->vip_faults.add_failures++;
+	if (ai->vip_attempts++ == 0) {
+		/* Rule 1: one retry, one advert interval on. */
+		uint32_t every = advert_interval_ms(ai);
+		ai->vip_missing_since_ms = monotime_ms();
+		ai->vip_faults.missing = true;
+		log_warn(ag->log,
+			 "instance %s: MASTER without its VIP (%s): trying again in %u ms, handing over if that fails too",
+			 ai->ci->name, err, every);
+		ev_timer_set(&ai->vip_retry, every / 1000.0, 0.);
+		ev_timer_start(ag->loop, &ai->vip_retry);
+		return;
+	}
+	/* Rule 2: hand over and hold down. */
+	uint32_t mdi = vrrp_fsm_master_down_interval_ms(vrrp_instance_fsm(ai->vrrp));
+	uint64_t hold = mdi ? mdi : 1000u;
+	for (unsigned k = 0; k < ai->vip_handovers_in_row && hold < VIP_HOLD_MAX_MS; k++)
+		hold *= 2;
+	if (hold > VIP_HOLD_MAX_MS)
+		hold = VIP_HOLD_MAX_MS;
+	ai->vip_handovers_in_row++;
+	ai->vip_faults.handovers++;
+	ai->vip_faults.missing = false;
+	uint64_t missing_ms = monotime_ms() - ai->vip_missing_since_ms;
+	char alarm[512];
+	snprintf(alarm, sizeof(alarm),
+		 "cannot add %s after %u attempts over %llu ms: handed over (priority 0); priority 1 for %llu ms (hand-over %u in a row), then it competes again",
+		 err, ai->vip_attempts, (unsigned long long)missing_ms, (unsigned long long)hold,
+		 ai->vip_handovers_in_row);
+	log_err(ag->log, "instance %s: %s", ai->ci->name, alarm);
+	role_alarm(ai, alarm);
+	ai->vip_faults.hold_until_ms = monotime_ms() + hold;
+	ev_timer_stop(ag->loop, &ai->vip_hold);
+	ev_timer_set(&ai->vip_hold, (double)hold / 1000.0, 0.);
+	ev_timer_start(ag->loop, &ai->vip_hold);
+	vrrp_instance_resign(ai->vrrp);
+	vrrp_instance_set_priority(ai->vrrp, 1);
+}
+
+static void vip_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct agent_instance *ai = w->data;
+	if (ai->agent->stopping || ai->state != VRRP_STATE_MASTER || !ai->vip_attempts)
+		return;
+	char first[320] = "";
+	unsigned attempt = ai->vip_attempts + 1;
+	if (try_add_vips(ai, first, sizeof(first)) < 0) {
+		vip_add_failed(ai, first);
+		return;
+	}
+	log_info(ai->agent->log, "instance %s: VIPs added on attempt %u, %llu ms after the first failure",
+		 ai->ci->name, attempt,
+		 (unsigned long long)(monotime_ms() - ai->vip_missing_since_ms));
+	ai->vip_faults.added_on_retry++;
+	vips_complete(ai);
+	vrrp_instance_vips_added(ai->vrrp);
+}
+
+static void vip_hold_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct agent_instance *ai = w->data;
+	struct agent *ag = ai->agent;
+	ai->vip_faults.hold_until_ms = 0;
+	size_t i = inst_index(ai);
+	if (ag->stopping || i >= ag->n_insts)
+		return;
+	uint8_t prio = health_priority(ag->health, i);
+	log_info(ag->log, "instance %s: VIP hold-down over: priority %u again, competing as usual",
+		 ai->ci->name, prio);
+	vrrp_instance_set_priority(ai->vrrp, prio);
+}
+
+static void vip_timers_stop(struct agent_instance *ai)
+{
+	if (!ai->agent || !ai->agent->loop)
+		return;
+	ev_timer_stop(ai->agent->loop, &ai->vip_retry);
+	ev_timer_stop(ai->agent->loop, &ai->vip_hold);
+}
+
+void agent_vip_faults(const struct agent *ag, size_t i, struct agent_vip_faults *out)
+{
+	*out = (struct agent_vip_faults){ 0 };
+	if (i < ag->n_insts)
+		*out = ag->insts[i]->vip_faults;
 }
 
 static void role_resign(void *ctx)
@@ -561,6 +737,9 @@ void agent_health_changed(void *ctx, size_t i, uint8_t priority, bool fault)
 	struct agent *ag = ctx;
 	if (ag->stopping || i >= ag->n_insts)
 		return;
+	/* Held down after a VIP hand-over: priority 1 until the hold ends. */
+	if (ag->insts[i]->vip_faults.hold_until_ms)
+		priority = 1;
 	vrrp_instance_set_priority(ag->insts[i]->vrrp, priority);
 	vrrp_instance_set_check_fault(ag->insts[i]->vrrp, fault);
 }
@@ -585,6 +764,35 @@ void agent_refresh_link(struct agent_instance *ai, int ifindex, enum linkmon_lin
 	agent_start_instance(ai);
 }
 
+/*
+ * Address events come in bursts: N instances taking over at once add N
+ * VIPs, one event each, all read in one linkmon callback. Refreshing every
+ * instance of the interface for each (each reads the interface's
+ * addresses for its primary) is N * N address dumps: at a hundred
+ * instances the loop stalls for seconds, masters miss their adverts and
+ * the peers take over, which is the next burst. The instances an address
+ * event concerns are refreshed once, from the next loop iteration, with
+ * the link as linkmon knows it then. Link events stay immediate.
+ */
+static void addr_settle_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct agent *ag = w->data;
+	if (ag->stopping)
+		return;
+	for (size_t i = 0; i < ag->n_insts; i++) {
+		struct agent_instance *ai = ag->insts[i];
+		if (!ai->addr_changed)
+			continue;
+		ai->addr_changed = false;
+		int ifindex = 0;
+		enum linkmon_link link = linkmon_state(ag->linkmon, ai->ci->interface, &ifindex);
+		if (link != LINKMON_UNKNOWN)
+			agent_refresh_link(ai, ifindex, link);
+	}
+}
+
 static void link_event(void *ctx, const struct linkmon_event *ev)
 {
 	struct agent *ag = ctx;
@@ -594,6 +802,13 @@ static void link_event(void *ctx, const struct linkmon_event *ev)
 		struct agent_instance *ai = ag->insts[i];
 		if (strcmp(ai->ci->interface, ev->ifname) != 0)
 			continue;
+		if (ev->kind == LINKMON_EV_ADDR) {
+			ai->addr_changed = true;
+			if (!ev_is_active(&ag->addr_settle))
+				ev_timer_start(ag->loop, &ag->addr_settle);
+			continue;
+		}
+		ai->addr_changed = false; /* refreshed now, with the link */
 		if (ev->kind == LINKMON_EV_LINK)
 			log_info(ag->log, "instance %s: interface %s is %s", ai->ci->name, ev->ifname,
 				 linkmon_link_name(ev->link));
@@ -630,6 +845,7 @@ struct notify_conf agent_notify_conf(const struct vigil_config *cfg,
 		.notify_stop = ci->notify_stop.argv,
 		.notify_alarm = ci->notify_alarm.argv,
 		.timeout_ms = ci->notify_timeout_ms,
+		.run_as = cfg->global.script_user,
 	};
 }
 
@@ -725,6 +941,10 @@ int agent_build_instance(struct agent *ag, struct agent_instance *ai, const stru
 	ai->agent = ag;
 	ai->ci = ci;
 	ai->state = VRRP_STATE_INIT;
+	ev_timer_init(&ai->vip_retry, vip_retry_cb, 0., 0.);
+	ai->vip_retry.data = ai;
+	ev_timer_init(&ai->vip_hold, vip_hold_cb, 0., 0.);
+	ai->vip_hold.data = ai;
 	struct in_addr *addrs = calloc(ci->n_vips, sizeof(*addrs));
 	struct in_addr *peers = calloc(ci->n_peers ? ci->n_peers : 1, sizeof(*peers));
 	int rc = -ENOMEM;
@@ -758,7 +978,8 @@ int agent_build_instance(struct agent *ag, struct agent_instance *ai, const stru
 	};
 	rc = build_role(ag, ai, cfg, err, errlen);
 	if (rc == 0) {
-		rc = vrrp_instance_new(ag->loop, &vconf, ai->role ? &ops : &plain_ops, ai, &ai->vrrp);
+		rc = vrrp_instance_new(ag->loop, ag->ports, &vconf, ai->role ? &ops : &plain_ops, ai,
+				       &ai->vrrp);
 		if (rc < 0)
 			snprintf(err, errlen, "instance %s: %s", ci->name, errstr(rc));
 	}
@@ -770,6 +991,7 @@ out:
 
 void agent_free_instance(struct agent_instance *ai)
 {
+	vip_timers_stop(ai);
 	dbrole_free(ai->role);
 	vrrp_instance_free(ai->vrrp);
 	notify_free(ai->notify);
@@ -779,6 +1001,14 @@ void agent_free_instance(struct agent_instance *ai)
 	}
 	vip_free(ai->vips);
 	agent_free_vip_lists(ai->vip_addrs, ai->vip_text);
+}
+
+/* A datagram the interface's receiver refused before any instance had
+ * it (rate-limited there). */
+static void port_note(void *ctx, const char *ifname, const char *detail)
+{
+	struct agent *ag = ctx;
+	log_warn(ag->log, "interface %s: %s", ifname, detail);
 }
 
 int agent_new(struct agent **out, struct ev_loop *loop, struct vigil_config *cfg,
@@ -801,13 +1031,20 @@ int agent_new(struct agent **out, struct ev_loop *loop, struct vigil_config *cfg
 	ev_set_priority(&ag->stall_watch, EV_MAXPRI);
 	ag->stall_watch.data = ag;
 	ev_timer_init(&ag->sweep, agent_sweep_cb, 0., 0.);
+	ev_timer_init(&ag->addr_settle, addr_settle_cb, 0., 0.);
+	ag->addr_settle.data = ag;
 	ag->sweep.data = ag;
 	ag->insts = calloc(cfg->n_instances ? cfg->n_instances : 1, sizeof(*ag->insts));
 	if (!ag->insts) {
 		agent_free(ag);
 		return -ENOMEM;
 	}
-	int rc = health_new(&ag->health, loop, cfg, log, agent_health_changed, ag, err, errlen);
+	static const struct vrrp_ports_ops ports_ops = { .note = port_note };
+	int rc = vrrp_ports_new(loop, &ports_ops, ag, &ag->ports);
+	if (rc < 0)
+		snprintf(err, errlen, "VRRP sockets: %s", errstr(rc));
+	if (rc == 0)
+		rc = health_new(&ag->health, loop, cfg, log, agent_health_changed, ag, err, errlen);
 	if (rc == 0) {
 		rc = linkmon_new(&ag->linkmon, loop, LINKMON_RCVBUF_DEFAULT, link_event, ag);
 		if (rc < 0)
@@ -882,6 +1119,7 @@ static void drained(struct notify *n, bool complete, void *ctx)
  * (a MASTER), then the notify scripts drain. */
 void agent_stop_instance(struct agent_instance *ai)
 {
+	vip_timers_stop(ai);
 	ai->role_released = true;
 	/* A change still waiting for its demotion first, in order. */
 	if (ai->vip_release_pending) {
@@ -949,6 +1187,7 @@ void agent_free(struct agent *ag)
 	health_free(ag->health);
 	linkmon_free(ag->linkmon);
 	ev_timer_stop(ag->loop, &ag->sweep);
+	ev_timer_stop(ag->loop, &ag->addr_settle);
 	for (size_t i = 0; i < ag->n_insts; i++) {
 		agent_free_instance(ag->insts[i]);
 		free(ag->insts[i]);
@@ -959,6 +1198,8 @@ void agent_free(struct agent *ag)
 		free(ag->retiring[i]);
 	}
 	free(ag->retiring);
+	/* After every instance: they held the ports open. */
+	vrrp_ports_free(ag->ports);
 	agent_free_old_configs(ag);
 	config_free(ag->cfg);
 	free(ag);

@@ -141,6 +141,19 @@ int agent_vips_held(const struct agent *ag, size_t i, struct vip_addr *out, size
  * made read-only, priority 0 follows (agent_admin.c). */
 bool agent_resigning(const struct agent *ag, size_t i);
 
+/* A VIP the kernel would not add (README "A VIP that cannot be added"):
+ * counters since start, and the state of instance i now. */
+struct agent_vip_faults {
+	uint64_t add_failures;   /* attempts that left a VIP missing */
+	uint64_t added_on_retry; /* MASTER periods whose VIPs came on a retry */
+	uint64_t handovers;      /* MASTER handed over because a VIP stayed missing */
+	bool missing;            /* MASTER now without every VIP: a retry is due */
+	uint64_t hold_until_ms;  /* monotonic ms its priority is held at 1 until; 0: not */
+};
+
+/* Fill *out for instance i; zeros when i is out of range. */
+void agent_vip_faults(const struct agent *ag, size_t i, struct agent_vip_faults *out);
+
 /* ---- planned maintenance (agent_admin.c) ---- */
 
 /*

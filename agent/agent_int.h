@@ -39,6 +39,7 @@ struct agent_instance {
 	char **vip_text;                /* "198.18.0.100/24", for notify */
 	bool started;
 	bool link_known;
+	bool addr_changed;              /* an address event waits for agent.c's addr_settle */
 	enum vrrp_state state;          /* as last reported by the instance */
 	bool drained;
 	/* Data safety (NULL without manage_read_only and witness). */
@@ -51,6 +52,15 @@ struct agent_instance {
 	/* Restart: MASTER in the process that re-executed into this one. */
 	bool resume_master;
 	enum dbrole_mode inherited_role;
+	/* A VIP the kernel would not add (agent.c "VIPs"): one retry one
+	 * advert interval later, then a hand-over and a hold-down at
+	 * priority 1 that doubles with each hand-over in a row. */
+	ev_timer vip_retry;             /* MASTER without a VIP: the retry */
+	ev_timer vip_hold;              /* end of the hold-down */
+	unsigned vip_attempts;          /* failed attempts in this MASTER period */
+	unsigned vip_handovers_in_row;  /* reset once every VIP is added */
+	uint64_t vip_missing_since_ms;  /* monotonic ms of the first failure */
+	struct agent_vip_faults vip_faults;
 };
 
 struct agent {
@@ -58,6 +68,7 @@ struct agent {
 	struct vigil_config *cfg;       /* owned: the configuration in force */
 	const struct logger *log;
 	struct linkmon *linkmon;
+	struct vrrp_ports *ports;       /* each interface's VRRP sockets, shared by its instances */
 	struct health *health;
 	struct agent_instance **insts;  /* each allocated alone: callbacks hold its address */
 	size_t n_insts;
@@ -75,6 +86,7 @@ struct agent {
 	struct vigil_config **old_cfgs;
 	size_t n_old_cfgs;
 	ev_timer sweep;                 /* frees retired instances from the loop */
+	ev_timer addr_settle;           /* address events: each instance refreshed once per burst */
 	uint64_t reloads;               /* configurations swapped in */
 };
 

@@ -22,7 +22,8 @@ static bool notify_conf_eq(const struct notify_conf *a, const struct notify_conf
 	       config_same_argv(a->notify_master, b->notify_master) &&
 	       config_same_argv(a->notify_backup, b->notify_backup) &&
 	       config_same_argv(a->notify_fault, b->notify_fault) && config_same_argv(a->notify_stop, b->notify_stop) &&
-	       config_same_argv(a->notify_alarm, b->notify_alarm) && a->timeout_ms == b->timeout_ms;
+	       config_same_argv(a->notify_alarm, b->notify_alarm) && a->timeout_ms == b->timeout_ms &&
+	       config_same_str(a->run_as, b->run_as);
 }
 
 static bool role_conf_eq(const struct dbrole_conf *a, const struct dbrole_conf *b)

@@ -381,6 +381,7 @@ void config_free(struct vigil_config *cfg)
 	free(cfg->global.control_socket);
 	free(cfg->global.mysql_defaults_file);
 	free(cfg->global.metrics_listen);
+	free(cfg->global.script_user);
 	origin_free(&cfg->global.origin);
 	for (size_t i = 0; i < cfg->n_instances; i++) {
 		struct config_instance *in = &cfg->instances[i];

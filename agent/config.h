@@ -201,6 +201,9 @@ struct config_global {
 	char *mysql_defaults_file;  /* NULL when not set */
 	enum config_log_level log_level;  /* default info */
 	char *metrics_listen;       /* "127.0.0.1:9717", "[::1]:9717" as written; NULL: off */
+	char *script_user;          /* script checks and notify programs run as this user;
+				     * NULL: as vigild's (root). Checked to exist by
+				     * config_check_host() */
 	struct sockaddr_storage metrics_addr;  /* metrics_listen parsed by config_validate() */
 	socklen_t metrics_addrlen;  /* 0 when off */
 	struct config_origin origin;

@@ -126,6 +126,8 @@ static const struct config_keydef global_keys[] = {
 	GK("mysql_defaults_file", K_PATH, mysql_defaults_file),
 	/* host:port, checked in config_validate() */
 	GK("metrics_listen", K_STRING, metrics_listen),
+	/* a user name; whether it exists is a fact of the host (config_host.c) */
+	GK("script_user", K_STRING, script_user),
 	{ "log_level", K_ENUM, offsetof(struct config_global, log_level), 0, 0, log_level_names, 0 },
 	{ NULL, 0, 0, 0, 0, NULL, 0 },
 };

@@ -138,6 +138,11 @@ void config_print_summary(const struct vigil_config *cfg, FILE *out)
 			cfg->global.metrics_listen);
 	else
 		fprintf(out, "metrics_listen off: vigilctl metrics only\n");
+	if (cfg->global.script_user)
+		fprintf(out, "script_user %s: script checks and notify programs run as %s\n",
+			cfg->global.script_user, cfg->global.script_user);
+	else
+		fprintf(out, "script_user none: script checks and notify programs run as vigild's user (root)\n");
 	for (size_t i = 0; i < cfg->n_instances; i++)
 		print_instance(cfg, &cfg->instances[i], out);
 	for (size_t i = 0; i < cfg->n_checks; i++)

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,29 +26,21 @@
 #include "service_notify.h"
 #include "status.h"
 
-/* Credentials must not be readable by anyone but their owner: a database
- * password in a world-readable file is a leak waiting to happen. */
-static bool defaults_file_safe(const struct vigil_config *cfg, const struct logger *log)
+/* One line at start: the capabilities vigild runs with (privilege.h). */
+static void log_privilege(const struct logger *log, const struct privilege_report *p)
 {
-	const char *path = cfg->global.mysql_defaults_file;
-	if (!path)
-		return true;
-	struct stat st;
-	if (stat(path, &st) < 0) {
-		log_err(log, "%s:%u: mysql_defaults_file %s: %s", cfg->source,
-			config_key_line(&cfg->global.origin, "mysql_defaults_file"), path,
-			strerror(errno));
-		return false;
+	if (!p)
+		return;
+	if (!p->managed) {
+		log_warn(log, "capabilities: none (running as uid %u): nothing to drop; vigild needs root",
+			 (unsigned)geteuid());
+		return;
 	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		log_err(log,
-			"%s:%u: mysql_defaults_file %s is accessible by group or others (mode %03o): "
-			"refusing to use credentials others can read; run: chmod 600 %s",
-			cfg->source, config_key_line(&cfg->global.origin, "mysql_defaults_file"), path,
-			(unsigned)(st.st_mode & 0777), path);
-		return false;
-	}
-	return true;
+	log_info(log, "capabilities: kept %s (permitted, effective, bounding); every other capability dropped",
+		 p->kept[0] ? p->kept : "none");
+	if (p->missing[0])
+		log_warn(log, "capabilities: %s not available to vigild: what needs them will fail",
+			 p->missing);
 }
 
 /* [global] log_level as the logger's level (the configuration does not
@@ -186,6 +177,22 @@ static int metrics_for(struct run *run, const struct vigil_config *now,
 
 static void reload_retry_cb(struct ev_loop *loop, ev_timer *w, int revents);
 
+/* The configuration file read again with every check the daemon makes at
+ * start (main.c): a file it cannot trust (file_safety.h) is an error.
+ * Returns 0 with *cfg, or a negative errno (-EINVAL: errors in diag). */
+static int load_checked(const char *path, struct vigil_config **cfg, struct config_diag *diag)
+{
+	int rc = config_load_file(path, cfg, diag);
+	if (rc == 0)
+		config_check_host_run(*cfg, diag);
+	if (rc == 0 && diag->errors) {
+		config_free(*cfg);
+		*cfg = NULL;
+		rc = -EINVAL;
+	}
+	return rc;
+}
+
 /*
  * Read the configuration file again, parsed and validated aside; a file
  * with errors is refused and the running configuration stays. A good one
@@ -198,9 +205,7 @@ static char *reload_now(struct run *run, const char *origin)
 	struct config_diag diag;
 	struct vigil_config *cfg = NULL;
 	config_diag_init(&diag);
-	int rc = config_load_file(run->path, &cfg, &diag);
-	if (rc == 0)
-		config_check_host(cfg, &diag);
+	int rc = load_checked(run->path, &cfg, &diag);
 	if (rc < 0) {
 		char *out = refuse_file(run, origin, &diag, rc);
 		config_diag_free(&diag);
@@ -209,11 +214,6 @@ static char *reload_now(struct run *run, const char *origin)
 	for (size_t i = 0; i < diag.count; i++)
 		log_warn(run->log, "%s", diag.entries[i].text);
 	config_diag_free(&diag);
-	if (!defaults_file_safe(cfg, run->log)) {
-		config_free(cfg);
-		return control_answerf("error: reload refused: mysql_defaults_file is not safe (see the log); "
-			       "the running configuration stays\n");
-	}
 
 	char err[512] = "";
 	struct metrics_http *metrics = NULL;
@@ -347,12 +347,43 @@ static void restart_exec(struct run *run)
 	restart_reply(run, "error: restart failed: %s; vigild goes on unchanged\n", err);
 }
 
+/* `vigild -t` only warns about the files of this host, which the new
+ * process would then refuse at its start, after the exec: check them here,
+ * as a reload would. Returns true when they are fine; else answers. */
+static bool restart_files_ok(struct run *run)
+{
+	struct config_diag diag;
+	struct vigil_config *cfg = NULL;
+	config_diag_init(&diag);
+	int rc = load_checked(run->path, &cfg, &diag);
+	config_free(cfg);
+	if (rc == 0) {
+		config_diag_free(&diag);
+		return true;
+	}
+	log_err(run->log, "restart refused: %s %s; vigild goes on unchanged", run->path,
+		rc == -EINVAL ? "has errors" : "cannot be read");
+	char first[600] = "";
+	for (size_t i = 0; i < diag.count; i++) {
+		if (diag.entries[i].severity != CONFIG_ERROR)
+			continue;
+		log_err(run->log, "%s", diag.entries[i].text);
+		if (!first[0])
+			snprintf(first, sizeof(first), "%s", diag.entries[i].text);
+	}
+	config_diag_free(&diag);
+	restart_reply(run, "error: restart refused: %s; vigild goes on unchanged\n",
+		      first[0] ? first : strerror(-rc));
+	return false;
+}
+
 static void restart_checked(struct proc *p, const struct proc_result *r, void *ctx)
 {
 	(void)p;
 	struct run *run = ctx;
 	if (r->outcome == PROC_EXITED && r->exit_code == 0) {
-		restart_exec(run);
+		if (restart_files_ok(run))
+			restart_exec(run);
 		return;
 	}
 	char why[PROC_OUTPUT_MAX + 64];
@@ -459,11 +490,7 @@ int daemon_run(struct vigil_config *cfg, const struct daemon_opts *o)
 {
 	struct logger log;
 	log_open(&log, log_level_of(cfg->global.log_level), true, o->use_syslog);
-	if (!defaults_file_safe(cfg, &log)) {
-		config_free(cfg);
-		log_close(&log);
-		return DAEMON_EXIT_CONFIG;
-	}
+	log_privilege(&log, o->privilege);
 
 	/* A notify script or check whose reader went away must not kill us. */
 	signal(SIGPIPE, SIG_IGN);

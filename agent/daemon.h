@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "privilege.h"
 #include "restart_state.h"
 
 /* Exit codes of vigild (also used by main for the command line). */
@@ -23,13 +24,15 @@ struct daemon_opts {
 	const struct restart_state *restart;  /* a re-executed vigild: what the previous
 					       * process handed over; NULL otherwise */
 	int restart_reply;                    /* the vigilctl waiting for that restart; -1 */
+	const struct privilege_report *privilege; /* what privilege_drop() kept, for the
+						   * log; NULL: not dropped */
 };
 
 /*
  * Run vigild with a validated configuration until SIGTERM or SIGINT.
- * Refuses (DAEMON_EXIT_CONFIG, with a message on stderr) what would be
- * unsafe to run: a mysql_defaults_file readable by group or others.
- * cfg: taken over (freed before returning).
+ * cfg: taken over (freed before returning); it passed
+ * config_check_host_run(), as every file a reload or a restart reads must
+ * (the files it names are safe to trust: file_safety.h).
  * Returns the process exit code.
  */
 int daemon_run(struct vigil_config *cfg, const struct daemon_opts *o);

@@ -171,6 +171,9 @@ int health_build_check(struct health *h, const struct vigil_config *cfg, struct 
 		.socket = cc->socket,
 		.interval_ms = cc->interval_ms,
 		.timeout_ms = cc->timeout_ms,
+		/* fall hung probes then fail after timeout + (fall - 1) x
+		 * interval: as many may be in flight. */
+		.max_inflight = cc->fall,
 		.defaults_file = cfg->global.mysql_defaults_file,
 		.slow_ms = cc->slow_ms,
 		.query = cc->query,
@@ -179,6 +182,7 @@ int health_build_check(struct health *h, const struct vigil_config *cfg, struct 
 		.crit_lag_ms = cc->crit_lag_ms,
 		.heartbeat_table = cc->heartbeat_table,
 		.argv = cc->command.argv,
+		.run_as = cfg->global.script_user,
 	};
 	char why[256] = "";
 	int rc = check_new(&hc->chk, h->loop, type, &p, on_result, hc, why, sizeof(why));

@@ -22,18 +22,21 @@ struct health_next {
 	struct health_reload_counts counts;
 };
 
-/* Does the check object of a keep probing exactly as b would? Rise, fall
- * and penalties are the scores' business, not the probe's. */
+/* Does the check object of a keep probing exactly as b would? Rise and
+ * penalties are the scores' business, not the probe's; fall is both (it
+ * bounds the probes in flight). */
 static bool probe_same(const struct vigil_config *ca, const struct config_check *a,
 		       const struct vigil_config *cb, const struct config_check *b)
 {
 	return a->type == b->type && config_same_str(a->host, b->host) && a->port == b->port &&
 	       config_same_str(a->socket, b->socket) && a->interval_ms == b->interval_ms &&
-	       a->timeout_ms == b->timeout_ms && a->slow_ms == b->slow_ms &&
+	       a->timeout_ms == b->timeout_ms && a->fall == b->fall && a->slow_ms == b->slow_ms &&
 	       config_same_str(a->query, b->query) && a->connect_interval_ms == b->connect_interval_ms &&
 	       a->warn_lag_ms == b->warn_lag_ms && a->crit_lag_ms == b->crit_lag_ms &&
 	       config_same_str(a->heartbeat_table, b->heartbeat_table) &&
 	       config_same_argv(a->command.argv, b->command.argv) &&
+	       (a->type != CONFIG_CHECK_SCRIPT ||
+		config_same_str(ca->global.script_user, cb->global.script_user)) &&
 	       config_same_str(ca->global.mysql_defaults_file, cb->global.mysql_defaults_file);
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vigild: command line, configuration check, and the daemon's start. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,7 +12,9 @@
 #include "config_host.h"
 #include "config_print.h"
 #include "daemon.h"
+#include "etcd_client.h"
 #include "priority_table.h"
+#include "privilege.h"
 #include "reexec.h"
 
 #ifndef VIGIL_VERSION
@@ -100,10 +103,28 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vigild: restart: the previous process's state is unreadable (%s): starting as at a cold start\n",
 			why);
 
+	/* Least privilege before the configuration is read: start and reload
+	 * then read every file with the same rights (privilege.h). */
+	struct privilege_report priv = { 0 };
+	if (!test_only && privilege_drop(&priv, why, sizeof(why)) < 0) {
+		fprintf(stderr, "vigild: %s\n", why);
+		if (reply_fd >= 0)
+			dprintf(reply_fd, "error: the restarted vigild cannot start: %s\n", why);
+		restart_state_free(&handed);
+		return DAEMON_EXIT_RUNTIME;
+	}
+
 	config_diag_init(&diag);
 	rc = config_load_file(path, &cfg, &diag);
+	/* -t only warns about the files of this host; the daemon refuses
+	 * one it cannot trust (file_safety.h). */
 	if (rc == 0)
-		config_check_host(cfg, &diag);
+		(test_only ? config_check_host : config_check_host_run)(cfg, &diag);
+	if (rc == 0 && diag.errors) {
+		config_free(cfg);
+		cfg = NULL;
+		rc = -EINVAL;
+	}
 	print_diag(&diag);
 	if (rc < 0 && diag.count == 0)  /* e.g. out of memory: nothing said yet */
 		fprintf(stderr, "vigild: cannot load %s: %s\n", path, strerror(-rc));
@@ -127,8 +148,21 @@ int main(int argc, char **argv)
 		.argv = argv,
 		.restart = restarted > 0 ? &handed : NULL,
 		.restart_reply = reply_fd,
+		.privilege = &priv,
 	};
+	/* libcurl's process-wide state (the etcd client, etcd_client.h): the
+	 * one global setup vigil allows, done here once, before the loop and
+	 * while vigild has no thread. */
+	if (etcd_global_init() < 0) {
+		fprintf(stderr, "vigild: libcurl cannot initialize\n");
+		if (reply_fd >= 0)
+			dprintf(reply_fd, "error: the restarted vigild cannot start: libcurl cannot initialize\n");
+		config_free(cfg);
+		restart_state_free(&handed);
+		return DAEMON_EXIT_RUNTIME;
+	}
 	rc = daemon_run(cfg, &o);
+	etcd_global_cleanup();
 	restart_state_free(&handed);
 	return rc;
 }

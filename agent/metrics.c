@@ -192,7 +192,9 @@ static const struct io_counter io_counters[] = {
 	{ "vigil_vrrp_adverts_received_total",
 	  "VRRP advertisements received, accepted and handed to the state machine.",
 	  offsetof(struct vrrp_instance_stats, rx_adverts) },
-	{ "vigil_vrrp_packets_received_total", "Packets read from the VRRP socket.",
+	{ "vigil_vrrp_packets_received_total",
+	  "Packets for the instance's VRID read on its interface (the interface's counters: "
+	  "vigil_vrrp_interface_packets_received_total).",
 	  offsetof(struct vrrp_instance_stats, rx_packets) },
 	{ "vigil_vrrp_garp_sent_total", "Gratuitous ARPs sent for the virtual addresses.",
 	  offsetof(struct vrrp_instance_stats, garp_sent) },
@@ -610,6 +612,62 @@ static void render_control(FILE *f, const struct control_stats *c)
 	sample(f, "vigil_control_timeouts_total", NULL, c->timeouts);
 }
 
+/* Instance i is the first of the view on its interface's receiver (the
+ * receivers are shown once each). */
+static bool first_on_port(const struct status_view *v, size_t i)
+{
+	const struct vrrp_demux_stats *p = v->instances[i].port_io;
+	if (!shown(&v->instances[i]) || !p)
+		return false;
+	for (size_t k = 0; k < i; k++)
+		if (v->instances[k].port_io == p)
+			return false;
+	return true;
+}
+
+/* The receiver each interface shares among its instances, once per
+ * interface: every datagram read there, and the ones it refused before
+ * any instance had them (reason vrid: a VRID no instance here runs). */
+static void render_ports(FILE *f, const struct status_view *v)
+{
+	const char *rx = "vigil_vrrp_interface_packets_received_total";
+	const char *dropped = "vigil_vrrp_interface_packets_dropped_total";
+	bool any = false;
+	for (size_t i = 0; i < v->n_instances && !any; i++)
+		any = first_on_port(v, i);
+	if (!any)
+		return;
+	family(f, rx, "counter", "Datagrams read on the interface's VRRP socket, shared by its instances.");
+	for (size_t i = 0; i < v->n_instances; i++) {
+		if (!first_on_port(v, i))
+			continue;
+		struct labels none = { 0 };
+		struct labels l = with(&none, "interface", v->instances[i].conf->interface);
+		sample(f, rx, &l, v->instances[i].port_io->rx_packets);
+	}
+	family(f, dropped, "counter",
+	       "Datagrams the interface's receiver dropped before any instance had them, by reason: "
+	       "ip-* at the IP header, the per-packet VRRP checks, vrid (no instance here runs it), "
+	       "wrong-interface.");
+	for (size_t i = 0; i < v->n_instances; i++) {
+		if (!first_on_port(v, i))
+			continue;
+		const struct vrrp_demux_stats *p = v->instances[i].port_io;
+		struct labels none = { 0 };
+		struct labels l = with(&none, "interface", v->instances[i].conf->interface);
+		for (int r = VRRP_SOCK_OK + 1; r < VRRP_SOCK_DROP__COUNT; r++) {
+			struct labels lr = with(&l, "reason", sock_drop_label(r));
+			sample(f, dropped, &lr, p->rx_sock_drops[r]);
+		}
+		for (int r = VRRP_DROP_NONE + 1; r < VRRP_DROP__COUNT; r++) {
+			struct labels lr = with(&l, "reason", vrrp_drop_name(r));
+			sample(f, dropped, &lr, p->rx_drops[r]);
+		}
+		struct labels lw = with(&l, "reason", "wrong-interface");
+		sample(f, dropped, &lw, p->rx_wrong_if);
+	}
+}
+
 char *metrics_render(const struct status_view *v)
 {
 	if (!v || (v->n_instances && !v->instances) || (v->n_checks && !v->checks))
@@ -625,6 +683,7 @@ char *metrics_render(const struct status_view *v)
 	render_io_counters(f, v);
 	render_transitions(f, v);
 	render_drops(f, v);
+	render_ports(f, v);
 	if (any_role(v)) {
 		render_db_gauges(f, v);
 		render_db_counters(f, v);

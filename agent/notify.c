@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file_safety.h"
+
 #define container_of(ptr, type, member) \
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
@@ -18,6 +20,7 @@ struct notify {
 	char *router_id;
 	char **argvs[6]; /* notify, notify_master, _backup, _fault, _stop, _alarm */
 	struct notify_conf conf;
+	struct proc_user *user; /* conf.run_as looked up; NULL: vigild's user */
 	struct proc_opts opts;
 	notify_done_fn done;
 	void *ctx;
@@ -280,11 +283,13 @@ int notify_cmds_build(const struct notify_conf *conf,
 /* ---- the queue ---- */
 
 static void report(struct notify *n, const struct notify_cmd *cmd,
-		   bool dropped, const struct proc_result *r)
+		   bool dropped, const struct proc_result *r, const char *refused)
 {
 	struct notify_report rep;
 
 	memset(&rep, 0, sizeof(rep));
+	rep.refused = refused;
+	rep.run_as = n->conf.run_as;
 	rep.instance = n->instance;
 	rep.state = cmd->state;
 	rep.generic = cmd->generic;
@@ -322,7 +327,7 @@ static void drop(struct notify *n, size_t i)
 {
 	struct notify_cmd c = take(n, i);
 
-	report(n, &c, true, NULL);
+	report(n, &c, true, NULL, NULL);
 	notify_cmd_clear(&c);
 }
 
@@ -342,6 +347,16 @@ static void finish_drain(struct notify *n)
 
 static void proc_done(struct proc *p, const struct proc_result *r, void *ctx);
 
+/* Whether the program may run (file_safety.h, as a script check's): 0,
+ * or -EPERM with why. Missing or not executable is execve's to report. */
+static int trusted(const struct notify *n, const char *prog, char *why, size_t len)
+{
+	struct file_owners o = file_owners_of(n->user ? n->user->name : NULL,
+					       n->user ? n->user->uid : 0);
+
+	return file_safety_check(prog, FILE_ROLE_PROGRAM, &o, why, len) == -EPERM ? -EPERM : 0;
+}
+
 /* Start the head command if nothing runs; a command that cannot start is
  * reported and the next one tried. */
 static void pump(struct notify *n)
@@ -349,9 +364,13 @@ static void pump(struct notify *n)
 	while (n->n_cmds > 0 && !proc_running(n->proc)) {
 		struct notify_cmd c;
 		struct proc_result r;
-		int rc = proc_start(n->proc, n->cmds[0].argv, n->cmds[0].envp,
-				    &n->opts, proc_done, n);
+		char why[512];
+		int rc = trusted(n, n->cmds[0].argv[0], why, sizeof(why));
+		bool refused = rc < 0;
 
+		if (!refused)
+			rc = proc_start(n->proc, n->cmds[0].argv, n->cmds[0].envp, &n->opts,
+					proc_done, n);
 		if (rc == 0) {
 			n->stats.started++;
 			return;
@@ -361,7 +380,7 @@ static void pump(struct notify *n)
 		r.outcome = PROC_SPAWN_FAILED;
 		r.exit_code = -1;
 		r.err = -rc;
-		report(n, &c, false, &r);
+		report(n, &c, false, &r, refused ? why : NULL);
 		notify_cmd_clear(&c);
 	}
 	if (n->n_cmds == 0 && n->draining)
@@ -374,7 +393,7 @@ static void proc_done(struct proc *p, const struct proc_result *r, void *ctx)
 	struct notify_cmd c = take(n, 0);
 
 	(void)p;
-	report(n, &c, false, r);
+	report(n, &c, false, r, NULL);
 	notify_cmd_clear(&c);
 	pump(n);
 }
@@ -506,6 +525,14 @@ int notify_new(struct notify **out, struct ev_loop *loop,
 	if (rc < 0)
 		goto fail;
 
+	if (conf->run_as) {
+		char why[200];
+
+		rc = proc_user_lookup(conf->run_as, &n->user, why, sizeof(why));
+		if (rc < 0)
+			goto fail;
+		n->conf.run_as = n->user->name;
+	}
 	rc = -ENOMEM;
 	n->instance = strdup(conf->instance);
 	n->router_id = strdup(conf->router_id ? conf->router_id : "");
@@ -540,6 +567,7 @@ int notify_new(struct notify **out, struct ev_loop *loop,
 	n->conf.queue_max = qmax;
 	n->opts.timeout_ms = conf->timeout_ms;
 	n->opts.kill_grace_ms = conf->kill_grace_ms;
+	n->opts.user = n->user;
 
 	n->cap = (size_t)qmax + 1;
 	n->cmds = calloc(n->cap, sizeof(*n->cmds));
@@ -565,5 +593,6 @@ void notify_free(struct notify *n)
 		strv_free(n->argvs[i]);
 	free(n->instance);
 	free(n->router_id);
+	proc_user_free(n->user);
 	free(n);
 }

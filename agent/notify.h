@@ -24,8 +24,15 @@
  *   VIGIL_VIPS (CIDRs separated by one space), VIGIL_ROUTER_ID.
  * Programs run through proc (fork+execve, no shell, no PATH search, own
  * process group, timeout then SIGTERM/SIGKILL; see proc.h), one at a time
- * per instance, in the order the changes were reported. The loop must be
- * libev's default loop (ev_child).
+ * per instance, in the order the changes were reported, as run_as
+ * ([global] script_user) when set. The loop must be libev's default loop
+ * (ev_child).
+ *
+ * Before each run the program must pass the rules of a script check
+ * (file_safety.h, PROGRAM: owned by root or run_as, not writable by group
+ * or others, nor its directories): one that fails them is not run and is
+ * reported with refused set. A program that is missing or not executable
+ * is left to execve, which reports it (PROC_EXEC_FAILED).
  *
  * The queue is bounded: when it is full the OLDEST pending command is
  * dropped (counted, and reported with dropped = true), because the last
@@ -69,6 +76,7 @@ struct notify_conf {
 	uint32_t timeout_ms;      /* per command; 0: PROC_TIMEOUT_DEFAULT_MS */
 	uint32_t kill_grace_ms;   /* SIGTERM to SIGKILL; 0: PROC_KILL_GRACE_DEFAULT_MS */
 	unsigned queue_max;       /* 0: NOTIFY_QUEUE_DEFAULT; raised to NOTIFY_QUEUE_MIN */
+	const char *run_as;       /* [global] script_user; NULL: run as vigild's user */
 };
 
 /* One state change, as the agent saw it after carrying it out. */
@@ -125,6 +133,10 @@ struct notify_report {
 	bool dropped;             /* never started: queue overflow or drain deadline */
 	struct proc_result result; /* how it ended; meaningless when dropped.
 				      A proc_start() failure is PROC_SPAWN_FAILED. */
+	const char *run_as;       /* the user it ran as (script_user), or NULL */
+	const char *refused;      /* not run: why the program is not trusted
+				      (file_safety.h; result.outcome is
+				      PROC_SPAWN_FAILED, result.err EPERM); NULL otherwise */
 };
 
 /* Counters, always on, for vigilctl. */
@@ -154,10 +166,11 @@ typedef void (*notify_drained_fn)(struct notify *n, bool complete, void *ctx);
 
 /*
  * Create an instance's notifier.
- * out: receives it. loop: libev's default loop. conf: copied.
+ * out: receives it. loop: libev's default loop. conf: copied; its run_as
+ * is looked up now (proc_user_lookup).
  * done: receives every command's report (required). ctx: for done.
  * Returns 0, -EINVAL (NULL argument, no instance name, loop not the
- * default loop) or -ENOMEM.
+ * default loop), -ENOENT (no user run_as) or -ENOMEM.
  */
 int notify_new(struct notify **out, struct ev_loop *loop,
 	       const struct notify_conf *conf, notify_done_fn done, void *ctx);

@@ -28,6 +28,7 @@ static void collect_instance(struct status_instance *si, const struct agent *ag,
 	health_explain(agent_health(ag), i, si->explain, sizeof(si->explain));
 	si->fsm = vrrp_fsm_counters(fsm);
 	si->io = vrrp_instance_stats(inst);
+	si->port_io = vrrp_instance_port_stats(inst);
 	si->fsm_eligible = vrrp_fsm_eligible(fsm);
 	si->contest_pending = vrrp_fsm_contest_pending(fsm);
 	si->quiet = vrrp_fsm_quiet(fsm);
@@ -35,6 +36,13 @@ static void collect_instance(struct status_instance *si, const struct agent *ag,
 	si->resigned_ms = vrrp_fsm_resigned_ms(fsm);
 	si->resigning = agent_resigning(ag, i);
 	si->handover_pending = vrrp_fsm_handover_pending(fsm);
+	struct agent_vip_faults vf;
+	agent_vip_faults(ag, i, &vf);
+	si->vip_add_failures = vf.add_failures;
+	si->vip_added_on_retry = vf.added_on_retry;
+	si->vip_handovers = vf.handovers;
+	si->vip_missing = vf.missing;
+	si->vip_hold_until_ms = vf.hold_until_ms;
 
 	struct vip_addr held[CONFIG_VIP_MAX];
 	size_t n = 0;

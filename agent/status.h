@@ -49,6 +49,9 @@ struct status_instance {
 	size_t n_held;
 	const struct vrrp_fsm_counters *fsm;    /* transitions by reason, takeovers, contests */
 	const struct vrrp_instance_stats *io;   /* adverts, drops by reason */
+	/* The receiver of the instance's interface, shared by every instance
+	 * on it (each datagram counted once there); NULL without a socket. */
+	const struct vrrp_demux_stats *port_io;
 	/* Data safety: role is false without manage_read_only and witness. */
 	bool role;
 	enum dbrole_mode db_mode;
@@ -65,6 +68,13 @@ struct status_instance {
 	uint64_t resigned_ms;                   /* monotonic ms it was set; 0: not resigned */
 	bool resigning;                         /* MASTER: the server is made read-only first */
 	bool handover_pending;                  /* handed over, no new master heard yet */
+	/* VIPs the kernel would not add (agent.c, README "A VIP that cannot
+	 * be added"): counters since start and the state now. */
+	uint64_t vip_add_failures;              /* attempts that left a VIP missing */
+	uint64_t vip_added_on_retry;            /* MASTER periods whose VIPs came on the retry */
+	uint64_t vip_handovers;                 /* hand-overs because a VIP stayed missing */
+	bool vip_missing;                       /* MASTER without every VIP: a retry is due */
+	uint64_t vip_hold_until_ms;             /* monotonic ms the priority is held at 1 until; 0: not */
 };
 
 struct status_view {

@@ -308,6 +308,15 @@ static void instance_details(const struct status_view *v, const struct status_in
 	c[n++] = (struct named_count){ "arp-errors", si->io->garp_errors };
 	fprintf(f, "  drops        ");
 	counts_line(f, c, n);
+	if (si->vip_add_failures || si->vip_missing || si->vip_hold_until_ms > v->now_ms)
+		fprintf(f, "  VIP faults   add failures %" PRIu64 ", added on retry %" PRIu64
+			", handed over %" PRIu64 "%s%s%s\n",
+			si->vip_add_failures, si->vip_added_on_retry, si->vip_handovers,
+			si->vip_missing ? "; MASTER without its VIP now, retrying" : "",
+			si->vip_hold_until_ms > v->now_ms ? "; priority held at 1 for " : "",
+			si->vip_hold_until_ms > v->now_ms
+				? dur_text((int64_t)(si->vip_hold_until_ms - v->now_ms), d, sizeof(d))
+				: "");
 
 	if (!si->role)
 		return;
@@ -337,6 +346,43 @@ static void instance_details(const struct status_view *v, const struct status_in
 			si->fsm->witness_overdue);
 }
 
+/* Is si the first instance of the view on its interface's receiver?
+ * The receivers are shown once each, in the instances' order. */
+static bool first_on_port(const struct status_view *v, size_t i)
+{
+	const struct vrrp_demux_stats *p = v->instances[i].port_io;
+	if (!p || !v->instances[i].conf)
+		return false;
+	for (size_t k = 0; k < i; k++)
+		if (v->instances[k].port_io == p)
+			return false;
+	return true;
+}
+
+/* One line per interface: what its shared receiver read and refused
+ * before any instance had it. */
+static void ports_text(const struct status_view *v, FILE *f)
+{
+	bool any = false;
+	for (size_t i = 0; i < v->n_instances; i++) {
+		if (!first_on_port(v, i))
+			continue;
+		const struct vrrp_demux_stats *p = v->instances[i].port_io;
+		struct named_count c[VRRP_DROP__COUNT + VRRP_SOCK_DROP__COUNT + 1];
+		size_t n = 0;
+		for (int r = VRRP_SOCK_OK + 1; r < VRRP_SOCK_DROP__COUNT; r++)
+			c[n++] = (struct named_count){ vrrp_sock_drop_name(r), p->rx_sock_drops[r] };
+		for (int r = VRRP_DROP_NONE + 1; r < VRRP_DROP__COUNT; r++)
+			c[n++] = (struct named_count){ vrrp_drop_name(r), p->rx_drops[r] };
+		c[n++] = (struct named_count){ "wrong-interface", p->rx_wrong_if };
+		fprintf(f, "%s  %-12s %" PRIu64 " datagrams, %" PRIu64 " adverts handed on; drops ",
+			any ? "" : "\ninterfaces (one receiver each, for all its instances)\n",
+			v->instances[i].conf->interface, p->rx_packets, p->rx_dispatched);
+		counts_line(f, c, n);
+		any = true;
+	}
+}
+
 char *status_render_text(const struct status_view *v)
 {
 	char *buf = NULL;
@@ -359,6 +405,7 @@ char *status_render_text(const struct status_view *v)
 	}
 	for (size_t i = 0; i < v->n_instances; i++)
 		instance_details(v, &v->instances[i], f);
+	ports_text(v, f);
 	if (v->control)
 		fprintf(f, "\ncontrol socket: %" PRIu64 " requests, %" PRIu64 " malformed, %" PRIu64
 			" timed out\n",
@@ -462,6 +509,11 @@ static void json_stats(struct jb *jb, json_object *o, const struct status_instan
 	juint(jb, s, "contests", fc->contests);
 	juint(jb, s, "contestsLost", fc->contests_lost);
 	juint(jb, s, "resignsUnanswered", fc->resigns_unanswered);
+	juint(jb, s, "answerBursts", fc->answers);
+	juint(jb, s, "answersRateLimited", fc->answers_limited);
+	juint(jb, s, "vipAddFailures", si->vip_add_failures);
+	juint(jb, s, "vipAddedOnRetry", si->vip_added_on_retry);
+	juint(jb, s, "vipHandovers", si->vip_handovers);
 }
 
 static void json_data_safety(struct jb *jb, json_object *o, const struct status_instance *si)
@@ -568,6 +620,13 @@ static void json_instance(struct jb *jb, json_object *arr, const struct status_v
 	json_object *held = jset(jb, o, "vipsHeld", json_object_new_array());
 	for (size_t k = 0; held && k < si->n_held; k++)
 		jaddr(jb, held, si->held[k].addr, si->held[k].prefix);
+	/* A VIP the kernel would not add: MASTER without it (retrying), and
+	 * the hold-down at priority 1 after a hand-over (ms left, or null). */
+	jbool(jb, o, "vipMissing", si->vip_missing);
+	if (si->vip_hold_until_ms > v->now_ms)
+		jint(jb, o, "vipHoldDownMs", si->vip_hold_until_ms - v->now_ms);
+	else
+		jnull(jb, o, "vipHoldDownMs");
 
 	jint(jb, o, "advertisementInterval", si->conf->advert_interval_ms);
 	jint(jb, o, "masterAdverInterval", si->master_adver_ms);
@@ -661,6 +720,38 @@ static void json_control(struct jb *jb, json_object *root, const struct control_
 	juint(jb, o, "acceptErrors", c->accept_errors);
 }
 
+/* "interfaces": each shared receiver once, with what it read and what it
+ * refused before any instance had it (drops.vrid: VRIDs nobody here runs). */
+static void json_ports(struct jb *jb, json_object *root, const struct status_view *v)
+{
+	json_object *arr = jset(jb, root, "interfaces", json_object_new_array());
+	for (size_t i = 0; arr && i < v->n_instances; i++) {
+		if (!first_on_port(v, i))
+			continue;
+		const struct vrrp_demux_stats *p = v->instances[i].port_io;
+		json_object *o = json_object_new_object();
+		if (!o) {
+			jb->oom = true;
+			return;
+		}
+		jstr(jb, o, "interface", v->instances[i].conf->interface);
+		int64_t members = 0;
+		for (size_t k = 0; k < v->n_instances; k++)
+			members += v->instances[k].port_io == p;
+		jint(jb, o, "instances", members);
+		juint(jb, o, "rxPackets", p->rx_packets);
+		juint(jb, o, "rxDispatched", p->rx_dispatched);
+		json_object *d = jset(jb, o, "drops", json_object_new_object());
+		for (int r = VRRP_DROP_NONE + 1; d && r < VRRP_DROP__COUNT; r++)
+			juint(jb, d, vrrp_drop_name(r), p->rx_drops[r]);
+		json_object *sd = jset(jb, o, "socketDrops", json_object_new_object());
+		for (int r = VRRP_SOCK_OK + 1; sd && r < VRRP_SOCK_DROP__COUNT; r++)
+			juint(jb, sd, vrrp_sock_drop_name(r), p->rx_sock_drops[r]);
+		juint(jb, o, "rxWrongInterface", p->rx_wrong_if);
+		jpush(jb, arr, o);
+	}
+}
+
 char *status_render_json(const struct status_view *v)
 {
 	struct jb jb = { false };
@@ -675,6 +766,7 @@ char *status_render_json(const struct status_view *v)
 	json_object *insts = jset(&jb, root, "instances", json_object_new_array());
 	for (size_t i = 0; insts && i < v->n_instances; i++)
 		json_instance(&jb, insts, v, &v->instances[i]);
+	json_ports(&jb, root, v);
 	json_object *checks = jset(&jb, root, "checks", json_object_new_array());
 	for (size_t k = 0; checks && k < v->n_checks; k++)
 		json_check(&jb, checks, v, &v->checks[k]);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The check scheduler: runs one checker's probes on the libev loop, with
-// an interval, a hard per-probe timeout, at most one probe in flight.
+// The check scheduler: runs one checker's probes with an interval and a
+// hard per-probe timeout, overlapping them (bounded) while the server does
+// not answer; on libev's clock, or on a test's.
 #include "check.h"
 
 #include <errno.h>
@@ -14,23 +15,43 @@
 #define container_of(ptr, type, member) \
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
+/* One slot's probe while it is in flight. */
+struct probe {
+	uint64_t start_us;
+	/* When the schedule wanted it (its interval's time, or when a
+	 * catch-up or check_probe_now() made it due): ages for the start
+	 * rule are counted on the schedule, so that a timer that fired a
+	 * little late does not make the next interval find the probe a
+	 * little short of an interval old. */
+	uint64_t due_us;
+	bool held;                 /* answered; waits for an older probe */
+	struct check_result res;   /* the held result */
+};
+
 struct check {
 	struct ev_loop *loop;
 	const struct check_type *type;
 	void *state;            /* the checker's */
 	char *name;
-	uint32_t interval_ms;
-	uint32_t timeout_ms;
+	uint64_t interval_us;
+	uint64_t timeout_us;
+	uint32_t timeout_ms;    /* for the timeout's detail */
 	check_report_fn report;
 	void *ctx;
-	/* Periodic probes; re-armed at 0 s by check_probe_now(). */
-	ev_timer interval_w;
-	/* Hard deadline of the running probe: never trust a checker's own. */
-	ev_timer timeout_w;
+	struct check_clock clock;
+	/* The libev clock's one timer (idle with another clock). */
+	ev_timer timer_w;
 	bool started;
-	bool probing;           /* a probe is in flight */
-	bool tick_missed;       /* an interval passed while it was */
-	uint64_t probe_start_us;
+	bool tick_missed;       /* an interval passed while no probe could start */
+	uint64_t next_tick_us;  /* the next periodic start, while started */
+	/* How long the last ok or degraded answer took (0: none yet): what
+	 * "slow" means for this server when deciding to overlap. Not a
+	 * failure's: a checker's own deadline is no answer from the server. */
+	uint64_t answer_us;
+	unsigned nslots;
+	unsigned ninflight;
+	unsigned *order;        /* the slots in flight, oldest first */
+	struct probe *probes;   /* indexed by slot */
 	struct check_stats stats;
 	struct check_result last;
 };
@@ -68,6 +89,55 @@ static uint64_t mono_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* ---- the libev clock: the default ---- */
+
+static uint64_t ev_clock_now(void *ctx)
+{
+	(void)ctx;
+	return mono_us();
+}
+
+static void ev_clock_arm(void *ctx, uint64_t at_us)
+{
+	struct check *chk = ctx;
+	uint64_t now;
+
+	/* libev counts a timer from the loop's cached time, which may be old
+	 * (a slow callback, check_start() before the loop ran): the timer
+	 * would fire early, or a schedule start in the past. */
+	ev_now_update(chk->loop);
+	now = mono_us();
+	ev_timer_stop(chk->loop, &chk->timer_w);
+	ev_timer_set(&chk->timer_w, at_us > now ? (double)(at_us - now) / 1e6 : 0.0, 0.0);
+	ev_timer_start(chk->loop, &chk->timer_w);
+}
+
+static void ev_clock_disarm(void *ctx)
+{
+	struct check *chk = ctx;
+
+	ev_timer_stop(chk->loop, &chk->timer_w);
+}
+
+static void ev_clock_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	check_clock_fired(container_of(w, struct check, timer_w));
+}
+
+static uint64_t now_us(const struct check *chk)
+{
+	return chk->clock.now_us(chk->clock.ctx);
+}
+
+static uint32_t clamp_ms(uint64_t us)
+{
+	uint64_t ms = us / 1000u;
+
+	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
 }
 
 static const uint32_t latency_bounds_us[CHECK_LATENCY_BUCKETS] = {
@@ -108,75 +178,218 @@ static void deliver(struct check *chk, const struct check_result *r)
 	chk->report(chk->ctx, chk, &copy);
 }
 
-static void begin_probe(struct check *chk)
+/* ---- the probes in flight, oldest first ---- */
+
+/* Where slot is in the start order, or -1 when it runs no probe. */
+static int inflight_index(const struct check *chk, unsigned slot)
 {
-	chk->probing = true;
-	chk->stats.probes++;
-	chk->probe_start_us = mono_us();
-	/* Armed before start(): a checker that reports from inside start()
-	 * finds a running timer to stop, like any other probe. */
-	ev_timer_set(&chk->timeout_w, chk->timeout_ms / 1000.0, 0.0);
-	ev_timer_start(chk->loop, &chk->timeout_w);
-	chk->type->start(chk->state);
+	for (unsigned i = 0; i < chk->ninflight; i++)
+		if (chk->order[i] == slot)
+			return (int)i;
+	return -1;
 }
 
-static void interval_cb(struct ev_loop *loop, ev_timer *w, int revents)
+/* Take the probe at index i out of flight; returns its slot. Always before
+ * the checker's cancel(): a report from inside it (a checker bug) then
+ * counts as unsolicited instead of ending a probe. */
+static unsigned remove_at(struct check *chk, unsigned i)
 {
-	struct check *chk = container_of(w, struct check, interval_w);
+	unsigned slot = chk->order[i];
 
-	(void)loop;
-	(void)revents;
-	if (chk->probing) {
+	memmove(&chk->order[i], &chk->order[i + 1], (chk->ninflight - i - 1) * sizeof(*chk->order));
+	chk->ninflight--;
+	return slot;
+}
+
+static unsigned free_slot(const struct check *chk)
+{
+	unsigned slot = 0;
+
+	while (inflight_index(chk, slot) >= 0)
+		slot++;
+	return slot;
+}
+
+/* When the oldest probe in flight runs out of time. */
+static uint64_t head_deadline(const struct check *chk)
+{
+	return chk->probes[chk->order[0]].start_us + chk->timeout_us;
+}
+
+/*
+ * May a probe due at time `due` start? Always when none runs. Beside
+ * others, only below the bound and once the oldest has run for an
+ * interval and for twice as long as the server's last ok or degraded
+ * answer took: a hung server gets a fresh probe every interval, so fall
+ * failures come timeout + (fall - 1) x interval after the first hung
+ * probe began, while a server that answers slowly keeps one probe at a
+ * time (twice: its answers vary, a hung one's never come).
+ */
+static bool may_start(const struct check *chk, uint64_t due)
+{
+	uint64_t age;
+
+	if (chk->ninflight == 0)
+		return true;
+	if (chk->ninflight >= chk->nslots)
+		return false;
+	age = due - chk->probes[chk->order[0]].due_us; /* due times never go back */
+	return age >= chk->interval_us && age >= 2 * chk->answer_us;
+}
+
+static void begin_probe(struct check *chk, uint64_t now, uint64_t due)
+{
+	unsigned slot = free_slot(chk);
+
+	chk->probes[slot] = (struct probe){ .start_us = now, .due_us = due };
+	chk->order[chk->ninflight++] = slot;
+	chk->stats.probes++;
+	if (chk->ninflight > 1)
+		chk->stats.overlapped++;
+	chk->type->start(chk->state, slot);
+}
+
+/* Pass on the held results at the head of the start order. The owner may
+ * stop or restart the check from its callback: look again each time. */
+static void drain(struct check *chk)
+{
+	while (chk->started && chk->ninflight > 0 && chk->probes[chk->order[0]].held) {
+		struct check_result r = chk->probes[chk->order[0]].res;
+
+		remove_at(chk, 0);
+		deliver(chk, &r);
+	}
+}
+
+/*
+ * Slot's probe succeeded: the older ones still waiting for an answer are
+ * stale (the server answers now), so cancel them rather than count their
+ * timeouts later. Held results of older probes stay and go first. The
+ * intervals of the cancelled probes gave no result: catch up as after a
+ * skipped one, so that a server coming back confirms its success (rise)
+ * with the next probe at once, as a single probe spanning an interval
+ * would, instead of an interval later.
+ */
+static void supersede_older(struct check *chk, unsigned slot)
+{
+	for (;;) {
+		int idx = inflight_index(chk, slot);
+		int old = -1;
+
+		for (int i = 0; i < idx && old < 0; i++)
+			if (!chk->probes[chk->order[i]].held)
+				old = i;
+		if (old < 0)
+			return;
+		chk->stats.superseded++;
+		chk->tick_missed = true;
+		chk->type->cancel(chk->state, remove_at(chk, (unsigned)old));
+	}
+}
+
+/* The oldest probe ran out of time: cancel it, report the timeout. */
+static void expire_head(struct check *chk, uint64_t now)
+{
+	struct check_result r;
+	uint64_t elapsed = now - chk->probes[chk->order[0]].start_us;
+	unsigned slot = remove_at(chk, 0);
+
+	observe_latency(chk, elapsed);
+	chk->stats.timeouts++;
+	chk->type->cancel(chk->state, slot);
+	check_result_set(&r, CHECK_FAILED, "timeout after %u ms", (unsigned)chk->timeout_ms);
+	r.duration_ms = clamp_ms(elapsed);
+	deliver(chk, &r);
+	drain(chk);
+}
+
+/*
+ * A probe just ended. If an interval came and went while none could start
+ * (a hung server timing out), start the next one now rather than at the
+ * following interval: otherwise each hung probe would cost timeout +
+ * interval. Due now, so it begins on the clock's next run: never inside
+ * check_report().
+ */
+static void catch_up(struct check *chk, uint64_t now)
+{
+	if (!chk->started || !chk->tick_missed || !may_start(chk, now))
+		return;
+	chk->tick_missed = false;
+	chk->next_tick_us = now;
+}
+
+/* The clock's timer at the earliest of the next interval and the oldest
+ * probe's deadline; none when stopped. */
+static void rearm(struct check *chk)
+{
+	uint64_t at;
+
+	if (!chk->started) {
+		chk->clock.disarm(chk->clock.ctx);
+		return;
+	}
+	at = chk->next_tick_us;
+	if (chk->ninflight > 0 && head_deadline(chk) < at)
+		at = head_deadline(chk);
+	chk->clock.arm(chk->clock.ctx, at);
+}
+
+/* An interval: a probe if one may start, else remember it. The schedule
+ * keeps its phase (start to start) unless it fell a whole interval
+ * behind, as after a stalled loop: then it restarts from now instead of
+ * firing in a burst. */
+static void tick(struct check *chk, uint64_t now)
+{
+	uint64_t due = chk->next_tick_us;
+
+	if (due + chk->interval_us <= now)
+		due = now;
+	chk->next_tick_us = due + chk->interval_us;
+	if (!may_start(chk, due)) {
 		chk->stats.skipped++;
 		chk->tick_missed = true;
 		return;
 	}
-	begin_probe(chk);
-}
-
-static void arm_now(struct check *chk);
-
-/*
- * A probe just ended. If its interval tick came and went while it ran (a
- * probe slower than the interval: a hung server timing out), start the
- * next one now rather than at the following tick: otherwise `fall` hung
- * probes would take fall x (timeout + interval) instead of the
- * fall x max(interval, timeout) operators are told.
- */
-static void catch_up(struct check *chk)
-{
-	if (!chk->tick_missed || !chk->started || chk->probing)
-		return;
 	chk->tick_missed = false;
-	arm_now(chk);
+	begin_probe(chk, now, due);
 }
 
-static void timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+void check_clock_fired(struct check *chk)
 {
-	struct check *chk = container_of(w, struct check, timeout_w);
-	struct check_result r;
-	uint64_t elapsed_us = mono_us() - chk->probe_start_us;
-	uint64_t elapsed_ms = elapsed_us / 1000u;
+	uint64_t now = now_us(chk);
 
-	(void)loop;
-	(void)revents;
-	if (!chk->probing)
-		return;
-	observe_latency(chk, elapsed_us);
-	/* Not probing before cancel(): a report from inside it (a checker
-	 * bug) would count as unsolicited instead of ending this probe. */
-	chk->probing = false;
-	chk->stats.timeouts++;
-	chk->type->cancel(chk->state);
-	check_result_set(&r, CHECK_FAILED, "timeout after %u ms", (unsigned)chk->timeout_ms);
-	r.duration_ms = elapsed_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)elapsed_ms;
-	deliver(chk, &r);
-	catch_up(chk);
+	/* Deadlines first: a slot that times out now is free for the probe
+	 * that an interval due now may start. */
+	while (chk->started && chk->ninflight > 0 && head_deadline(chk) <= now) {
+		expire_head(chk, now);
+		catch_up(chk, now);
+	}
+	if (chk->started && chk->next_tick_us <= now)
+		tick(chk, now);
+	rearm(chk);
 }
 
-int check_new(struct check **out, struct ev_loop *loop, const struct check_type *type,
-	      const struct check_params *p, check_report_fn report, void *ctx,
-	      char *err, size_t errlen)
+/* Probes in flight at most: the owner's bound, but never more than can
+ * overlap, since starts come an interval apart and none outlives timeout. */
+static unsigned slots_for(const struct check_params *p)
+{
+	uint64_t fit = ((uint64_t)p->timeout_ms + p->interval_ms - 1) / p->interval_ms;
+	uint64_t want = p->max_inflight ? p->max_inflight : 1;
+
+	return (unsigned)(want < fit ? want : fit);
+}
+
+static void free_check(struct check *chk)
+{
+	free(chk->order);
+	free(chk->probes);
+	free(chk->name);
+	free(chk);
+}
+
+int check_new_clock(struct check **out, struct ev_loop *loop, const struct check_clock *clock,
+		    const struct check_type *type, const struct check_params *p,
+		    check_report_fn report, void *ctx, char *err, size_t errlen)
 {
 	struct check *chk;
 	int rc;
@@ -187,7 +400,8 @@ int check_new(struct check **out, struct ev_loop *loop, const struct check_type 
 		return -EINVAL;
 	*out = NULL;
 	if (!loop || !type || !p || !report || !type->create || !type->start ||
-	    !type->cancel || !type->destroy) {
+	    !type->cancel || !type->destroy ||
+	    (clock && (!clock->now_us || !clock->arm || !clock->disarm))) {
 		snprintf(err, errlen, "internal error: incomplete check setup");
 		return -EINVAL;
 	}
@@ -198,41 +412,51 @@ int check_new(struct check **out, struct ev_loop *loop, const struct check_type 
 	chk = calloc(1, sizeof(*chk));
 	if (!chk)
 		return -ENOMEM;
+	chk->nslots = slots_for(p);
 	chk->name = strdup(p->name ? p->name : "check");
-	if (!chk->name) {
-		free(chk);
+	chk->order = calloc(chk->nslots, sizeof(*chk->order));
+	chk->probes = calloc(chk->nslots, sizeof(*chk->probes));
+	if (!chk->name || !chk->order || !chk->probes) {
+		free_check(chk);
 		return -ENOMEM;
 	}
 	chk->loop = loop;
 	chk->type = type;
-	chk->interval_ms = p->interval_ms;
+	chk->interval_us = (uint64_t)p->interval_ms * 1000u;
+	chk->timeout_us = (uint64_t)p->timeout_ms * 1000u;
 	chk->timeout_ms = p->timeout_ms;
 	chk->report = report;
 	chk->ctx = ctx;
-	ev_timer_init(&chk->interval_w, interval_cb, 0.0, 0.0);
-	ev_timer_init(&chk->timeout_w, timeout_cb, 0.0, 0.0);
+	ev_timer_init(&chk->timer_w, ev_clock_cb, 0.0, 0.0);
+	if (clock)
+		chk->clock = *clock;
+	else
+		chk->clock = (struct check_clock){ .now_us = ev_clock_now, .arm = ev_clock_arm,
+						   .disarm = ev_clock_disarm, .ctx = chk };
 	check_result_set(&chk->last, CHECK_FAILED, "no result yet");
 
 	rc = type->create(chk, p, &chk->state, err, errlen);
 	if (rc < 0) {
-		free(chk->name);
-		free(chk);
+		free_check(chk);
 		return rc;
 	}
 	*out = chk;
 	return 0;
 }
 
-/* Next probe on the next loop iteration, then every interval. */
-static void arm_now(struct check *chk)
+int check_new(struct check **out, struct ev_loop *loop, const struct check_type *type,
+	      const struct check_params *p, check_report_fn report, void *ctx,
+	      char *err, size_t errlen)
 {
-	/* The loop's cached time may be old (check_start() before the loop
-	 * ran, after a slow config load): the schedule would start in the
-	 * past and libev would catch up with back-to-back probes. */
-	ev_now_update(chk->loop);
-	ev_timer_stop(chk->loop, &chk->interval_w);
-	ev_timer_set(&chk->interval_w, 0.0, chk->interval_ms / 1000.0);
-	ev_timer_start(chk->loop, &chk->interval_w);
+	return check_new_clock(out, loop, NULL, type, p, report, ctx, err, errlen);
+}
+
+/* The next probe as soon as the clock runs again, then every interval. */
+static void due_now(struct check *chk)
+{
+	chk->tick_missed = false;
+	chk->next_tick_us = now_us(chk);
+	rearm(chk);
 }
 
 void check_start(struct check *chk)
@@ -240,7 +464,9 @@ void check_start(struct check *chk)
 	if (!chk || chk->started)
 		return;
 	chk->started = true;
-	arm_now(chk);
+	/* A restarted check learns the server's pace again. */
+	chk->answer_us = 0;
+	due_now(chk);
 }
 
 void check_stop(struct check *chk)
@@ -249,11 +475,14 @@ void check_stop(struct check *chk)
 		return;
 	chk->started = false;
 	chk->tick_missed = false;
-	ev_timer_stop(chk->loop, &chk->interval_w);
-	ev_timer_stop(chk->loop, &chk->timeout_w);
-	if (chk->probing) {
-		chk->probing = false;
-		chk->type->cancel(chk->state);
+	chk->clock.disarm(chk->clock.ctx);
+	while (chk->ninflight > 0) {
+		/* A held result's probe has ended already: drop the result. */
+		bool held = chk->probes[chk->order[0]].held;
+		unsigned slot = remove_at(chk, 0);
+
+		if (!held)
+			chk->type->cancel(chk->state, slot);
 	}
 }
 
@@ -263,46 +492,55 @@ void check_free(struct check *chk)
 		return;
 	check_stop(chk);
 	chk->type->destroy(chk->state);
-	free(chk->name);
-	free(chk);
+	free_check(chk);
 }
 
-void check_report(struct check *chk, const struct check_result *r)
+/* slot's probe answered r at now. */
+static void probe_answered(struct check *chk, unsigned slot, const struct check_result *r,
+			   uint64_t now)
 {
-	struct check_result copy;
+	struct probe *pr = &chk->probes[slot];
+	uint64_t us = now - pr->start_us;
 
+	observe_latency(chk, us);
+	if (r->status == CHECK_OK || r->status == CHECK_DEGRADED)
+		chk->answer_us = us;
+	pr->res = *r;
+	pr->res.duration_ms = clamp_ms(us);
+	pr->held = true;
+	if (r->status == CHECK_OK)
+		supersede_older(chk, slot);
+	drain(chk);
+	catch_up(chk, now);
+	rearm(chk);
+}
+
+void check_report(struct check *chk, unsigned slot, const struct check_result *r)
+{
 	if (!chk || !r)
 		return;
 	if (!chk->started) {
 		chk->stats.ignored++;
 		return;
 	}
-	copy = *r;
-	bool ended_probe = chk->probing;
-	if (chk->probing) {
-		uint64_t us = mono_us() - chk->probe_start_us;
-		uint64_t ms = us / 1000u;
-
-		observe_latency(chk, us);
-		chk->probing = false;
-		ev_timer_stop(chk->loop, &chk->timeout_w);
-		copy.duration_ms = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
-	} else {
+	/* No probe in that slot, or one that answered already (a checker
+	 * bug): not a probe's result. */
+	if (slot == CHECK_NO_SLOT || inflight_index(chk, slot) < 0 || chk->probes[slot].held) {
 		chk->stats.unsolicited++;
+		deliver(chk, r);
+		return;
 	}
-	deliver(chk, &copy);
-	if (ended_probe)
-		catch_up(chk);
+	probe_answered(chk, slot, r, now_us(chk));
 }
 
 void check_probe_now(struct check *chk)
 {
-	if (!chk || !chk->started || chk->probing)
+	if (!chk || !chk->started || chk->ninflight > 0)
 		return;
-	/* Deferred to the loop: the caller may be a checker in the middle of
+	/* Deferred to the clock: the caller may be a checker in the middle of
 	 * its own callback, or the owner inside check_report(); starting the
 	 * probe here would re-enter the checker. */
-	arm_now(chk);
+	due_now(chk);
 }
 
 struct ev_loop *check_loop(const struct check *chk)
@@ -322,7 +560,17 @@ const struct check_type *check_get_type(const struct check *chk)
 
 bool check_probing(const struct check *chk)
 {
-	return chk && chk->probing;
+	return chk && chk->ninflight > 0;
+}
+
+unsigned check_inflight(const struct check *chk)
+{
+	return chk ? chk->ninflight : 0;
+}
+
+unsigned check_slots(const struct check *chk)
+{
+	return chk->nslots;
 }
 
 const struct check_stats *check_get_stats(const struct check *chk)

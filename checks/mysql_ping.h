@@ -19,6 +19,12 @@
  *   3. every connect_interval_ms, also open and close a fresh connection,
  *      because a persistent connection can look healthy while new
  *      connections hang or are refused.
+ * A probe that overlaps an older one still waiting (a hung server: see
+ * check.h) cannot use the persistent connection, which runs one query at
+ * a time: it connects afresh on a connection of its own slot and runs the
+ * query there. After its answer that connection takes the place of a
+ * persistent one lost meanwhile (its probe cancelled or timed out), or is
+ * closed: one persistent connection per check, and none left over.
  * Results:
  *   - a lost persistent connection (seen at once by the idle watch, or a
  *     query failing with 2006/2013) is confirmed at once: the probe (or

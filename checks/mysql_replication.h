@@ -9,7 +9,9 @@
  * type = mysql_replication. Params: host/port or socket, defaults_file,
  * timeout_ms, warn_lag_ms, crit_lag_ms, heartbeat_table (optional).
  *
- * One probe on a persistent connection (reconnected when lost):
+ * One probe on a persistent connection (reconnected when lost); one that
+ * overlaps an older probe still waiting (check.h) runs on a fresh
+ * connection of its own, as in mysql_ping.h:
  *   1. SHOW REPLICA STATUS (MariaDB >= 10.5, MySQL >= 8.0.22); on error
  *      1064 it falls back to SHOW SLAVE STATUS and remembers that;
  *   2. every replica: SELECT @@gtid_slave_pos (MariaDB; NULL on MySQL),

@@ -4,8 +4,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -146,23 +149,38 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	kill_group(p->pid, SIGKILL);
 }
 
-/* Returns the child's execve errno, or 0 if it reached execve. The child
- * is gone, so its write (if any) is complete: this read cannot block. */
-static int read_exec_errno(struct proc *p)
+/* What the child reports when it cannot reach execve: the errno and the
+ * step that failed (index into child_steps). */
+enum child_step { STEP_EXEC, STEP_SETGROUPS, STEP_SETGID, STEP_SETUID, STEP_CHDIR, STEP__COUNT };
+static const char *const child_steps[STEP__COUNT] = {
+	"execve", "setgroups", "setgid", "setuid", "chdir",
+};
+struct child_error {
+	int err;  /* 0: the child reached execve */
+	int step; /* enum child_step */
+};
+
+/* The child's report, or err 0 if it reached execve. The child is gone,
+ * so its write (if any) is complete: this read cannot block. */
+static struct child_error read_child_error(struct proc *p)
 {
-	int e = 0;
+	struct child_error e = { 0, STEP_EXEC };
 	ssize_t n;
 
 	do {
 		n = read(p->err_fd, &e, sizeof(e));
 	} while (n < 0 && errno == EINTR);
 	close_fd(&p->err_fd);
-	return n == (ssize_t)sizeof(e) && e > 0 ? e : 0;
+	if (n != (ssize_t)sizeof(e) || e.err <= 0 || e.step < 0 || e.step >= STEP__COUNT)
+		e = (struct child_error){ 0, STEP_EXEC };
+	return e;
 }
 
 static void fill_result(struct proc_result *r, const struct proc *p,
-			int status, int exec_err)
+			int status, struct child_error ce)
 {
+	int exec_err = ce.err;
+
 	memset(r, 0, sizeof(*r));
 	r->pid = p->pid;
 	r->duration_ms = mono_ms() - p->start_ms;
@@ -171,7 +189,8 @@ static void fill_result(struct proc_result *r, const struct proc *p,
 	memcpy(r->output, p->out, sizeof(r->output));
 
 	if (exec_err) {
-		r->outcome = PROC_EXEC_FAILED;
+		r->outcome = ce.step == STEP_EXEC ? PROC_EXEC_FAILED : PROC_USER_FAILED;
+		r->step = ce.step == STEP_EXEC ? NULL : child_steps[ce.step];
 		r->err = exec_err;
 		r->exit_code = -1;
 	} else if (p->kill_reason == PROC_KILL_TIMEOUT) {
@@ -200,10 +219,13 @@ static void child_cb(struct ev_loop *loop, ev_child *w, int revents)
 		read_output(p, PROC_DRAIN_MAX);
 		close_fd(&p->out_fd);
 	}
-	fill_result(&r, p, w->rstatus, read_exec_errno(p));
-	/* Whatever a killed child left in its group dies with it. */
-	if (p->kill_reason != PROC_KILL_NONE)
-		kill(-p->pid, SIGKILL);
+	fill_result(&r, p, w->rstatus, read_child_error(p));
+	/* Whatever the child left in its group dies with it, however the
+	 * child ended: a background process of a script that exited would
+	 * otherwise run on, unseen, reparented to init. The group outlives
+	 * its reaped leader while it has members, so its id cannot have been
+	 * reused: ESRCH means nobody was left. */
+	r.leftovers = kill(-p->pid, SIGKILL) == 0;
 
 	p->pid = 0;
 	p->done = NULL;
@@ -240,11 +262,11 @@ bool proc_running(const struct proc *p)
 	return p && p->pid > 0;
 }
 
-/* In the child between fork and execve: report errno to the parent and
- * leave without running any of the parent's atexit handlers. */
-static _Noreturn void child_fail(int err_w)
+/* In the child between fork and execve: report errno and the step to the
+ * parent and leave without running any of the parent's atexit handlers. */
+static _Noreturn void child_fail_at(int err_w, enum child_step step)
 {
-	int e = errno;
+	struct child_error e = { errno, (int)step };
 	ssize_t n;
 
 	do {
@@ -253,8 +275,28 @@ static _Noreturn void child_fail(int err_w)
 	_exit(127);
 }
 
+static _Noreturn void child_fail(int err_w)
+{
+	child_fail_at(err_w, STEP_EXEC);
+}
+
+/* Become u: system calls only (see struct proc_user). Groups first, while
+ * we may still change them; the user last, which drops every capability
+ * of a root parent (no SECBIT_KEEP_CAPS), so the program runs with none. */
+static void child_become(const struct proc_user *u, int err_w)
+{
+	if (setgroups(u->n_groups, u->groups) < 0)
+		child_fail_at(err_w, STEP_SETGROUPS);
+	if (setgid(u->gid) < 0)
+		child_fail_at(err_w, STEP_SETGID);
+	if (setuid(u->uid) < 0)
+		child_fail_at(err_w, STEP_SETUID);
+	if (chdir("/") < 0)
+		child_fail_at(err_w, STEP_CHDIR);
+}
+
 static _Noreturn void child_exec(char *const argv[], char *const envp[],
-				 int out_w, int err_w)
+				 const struct proc_user *user, int out_w, int err_w)
 {
 	struct sigaction sa;
 	sigset_t none;
@@ -287,6 +329,8 @@ static _Noreturn void child_exec(char *const argv[], char *const envp[],
 	/* Scripts must not inherit sockets or files of the daemon. Failure
 	 * (kernel < 5.11) is not fatal: our own fds are CLOEXEC anyway. */
 	(void)close_range(3, ~0u, CLOSE_RANGE_CLOEXEC);
+	if (user)
+		child_become(user, err_w);
 	execve(argv[0], argv, envp);
 	child_fail(err_w);
 }
@@ -331,7 +375,7 @@ int proc_start(struct proc *p, char *const argv[], char *const envp[],
 		return -e;
 	}
 	if (pid == 0)
-		child_exec(argv, envp, out_pipe[1], err_pipe[1]);
+		child_exec(argv, envp, opts ? opts->user : NULL, out_pipe[1], err_pipe[1]);
 
 	/* Also set the group from the parent, so a kill right after this
 	 * return already reaches it. EACCES (child already exec'd) is fine. */
@@ -420,8 +464,97 @@ const char *proc_outcome_name(enum proc_outcome o)
 		return "cancelled";
 	case PROC_EXEC_FAILED:
 		return "exec failed";
+	case PROC_USER_FAILED:
+		return "cannot switch user";
 	case PROC_SPAWN_FAILED:
 		return "spawn failed";
 	}
 	return "unknown";
+}
+
+/* ---- the user a child runs as ---- */
+
+int proc_user_lookup(const char *name, struct proc_user **out, char *err, size_t errlen)
+{
+	struct passwd pw, *found = NULL;
+	long size = sysconf(_SC_GETPW_R_SIZE_MAX);
+	size_t buflen = size > 0 ? (size_t)size : 16384;
+	char *buf = NULL;
+	struct proc_user *u = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!name || !name[0]) {
+		snprintf(err, errlen, "no user name");
+		return -EINVAL;
+	}
+	for (;;) {
+		char *nb = realloc(buf, buflen);
+
+		if (!nb) {
+			rc = ENOMEM;
+			goto fail;
+		}
+		buf = nb;
+		rc = getpwnam_r(name, &pw, buf, buflen, &found);
+		if (rc != ERANGE || buflen >= (1u << 20))
+			break;
+		buflen *= 2;
+	}
+	if (rc != 0 || !found) {
+		if (rc == 0 || rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM) {
+			snprintf(err, errlen, "no user '%s' on this host", name);
+			rc = ENOENT;
+		} else {
+			snprintf(err, errlen, "looking up user '%s': %s", name, strerror(rc));
+		}
+		goto fail;
+	}
+	u = calloc(1, sizeof(*u));
+	if (!u || !(u->name = strdup(name))) {
+		rc = ENOMEM;
+		goto fail;
+	}
+	u->uid = pw.pw_uid;
+	u->gid = pw.pw_gid;
+	/* The supplementary groups initgroups() would give; getgrouplist
+	 * says how many there are when the array is too small. */
+	for (int n = 16;;) {
+		gid_t *g = realloc(u->groups, (size_t)n * sizeof(*g));
+		int want = n;
+
+		if (!g) {
+			rc = ENOMEM;
+			goto fail;
+		}
+		u->groups = g;
+		if (getgrouplist(name, pw.pw_gid, u->groups, &want) >= 0) {
+			u->n_groups = (size_t)want;
+			break;
+		}
+		if (want <= n || want > 65536) {
+			snprintf(err, errlen, "the groups of user '%s' cannot be read", name);
+			rc = EINVAL;
+			goto fail;
+		}
+		n = want;
+	}
+	free(buf);
+	*out = u;
+	return 0;
+fail:
+	if (rc == ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	free(buf);
+	proc_user_free(u);
+	return -rc;
+}
+
+void proc_user_free(struct proc_user *u)
+{
+	if (!u)
+		return;
+	free(u->name);
+	free(u->groups);
+	free(u);
 }

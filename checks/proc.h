@@ -24,9 +24,19 @@
  *   - is reaped by an ev_child watcher, which libev supports only on the
  *     default loop (ev_default_loop): proc_new() refuses any other loop;
  *   - on timeout gets SIGTERM on its whole group, then SIGKILL after the
- *     kill grace.
+ *     kill grace;
+ *   - once reaped, however it ended, whatever is left in its group gets
+ *     SIGKILL: a background child (`sleep 1000 &`, with the output pipe or
+ *     not, forked twice or not) does not outlive the program that started
+ *     it. Only a process that left the group (setsid, setpgid) escapes;
+ *   - with proc_opts.user, becomes that user before execve (supplementary
+ *     groups, group, user, then the working directory "/", so that it
+ *     never starts in a directory the user cannot read). From root this
+ *     needs CAP_SETGID and CAP_SETUID, and signalling its group
+ *     afterwards CAP_KILL.
  * An execve failure travels back through a close-on-exec pipe and is
- * reported as PROC_EXEC_FAILED with the child's errno, never as exit 127.
+ * reported as PROC_EXEC_FAILED with the child's errno, never as exit 127;
+ * a failure to become the user likewise, as PROC_USER_FAILED.
  * Nothing here logs: every fact goes to the caller's callback.
  */
 
@@ -44,6 +54,8 @@ enum proc_outcome {
 	PROC_TIMED_OUT,    /* outlived its timeout and was killed; signo ended it */
 	PROC_CANCELLED,    /* killed by proc_kill(); signo ended it */
 	PROC_EXEC_FAILED,  /* the child could not execve; see err */
+	PROC_USER_FAILED,  /* the child could not become proc_opts.user; see
+			      err and step */
 	PROC_SPAWN_FAILED, /* no child at all (pipe/fork failed); see err.
 			      proc never reports this itself: callers use it
 			      to report a proc_start() error in the same shape */
@@ -54,18 +66,49 @@ struct proc_result {
 	enum proc_outcome outcome;
 	int exit_code;        /* PROC_EXITED: 0..255; otherwise -1 */
 	int signo;            /* signal that ended the child, 0 if it exited */
-	int err;              /* PROC_EXEC_FAILED / PROC_SPAWN_FAILED: errno (> 0) */
+	int err;              /* PROC_EXEC_FAILED / _USER_FAILED / _SPAWN_FAILED: errno (> 0) */
+	const char *step;     /* PROC_USER_FAILED: the call that failed ("setgroups",
+			       * "setgid", "setuid", "chdir"); NULL otherwise */
 	pid_t pid;            /* the child's pid (0 for PROC_SPAWN_FAILED) */
+	bool leftovers;       /* processes were left in its group when it was
+			       * reaped, and were killed (SIGKILL) */
 	uint64_t duration_ms; /* start to reap, monotonic clock */
 	/* First non-empty line of stdout+stderr, without the newline, control
 	 * characters replaced by '?', truncated to PROC_OUTPUT_MAX - 1 bytes. */
 	char output[PROC_OUTPUT_MAX];
 };
 
+/*
+ * A user a child runs as, resolved once in the parent (proc_user_lookup):
+ * between fork and execve the child may only make system calls, and
+ * getpwnam or initgroups read files through NSS and may take locks. The
+ * supplementary groups are those initgroups would set (getgrouplist).
+ */
+struct proc_user {
+	char *name;
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;
+	size_t n_groups;
+};
+
+/*
+ * Look up the user called name (getpwnam_r, getgrouplist).
+ * Returns 0 and *out (free with proc_user_free), -ENOENT when there is no
+ * such user, -ENOMEM, or another negative errno of the lookup; err says
+ * why in words.
+ */
+int proc_user_lookup(const char *name, struct proc_user **out, char *err, size_t errlen);
+
+/* Free a user from proc_user_lookup(). Accepts NULL. */
+void proc_user_free(struct proc_user *u);
+
 /* Options for one run; a zero field takes its default. */
 struct proc_opts {
 	uint32_t timeout_ms;    /* 0: PROC_TIMEOUT_DEFAULT_MS */
 	uint32_t kill_grace_ms; /* 0: PROC_KILL_GRACE_DEFAULT_MS */
+	const struct proc_user *user; /* NULL: vigild's own user; read during
+				       * proc_start() only */
 };
 
 struct proc;

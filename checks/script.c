@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The script checker: runs a root-owned program via proc; exit 0/1/other = ok/degraded/failed.
+// The script checker: runs a trusted program via proc; exit 0/1/other = ok/degraded/failed.
 #include "script.h"
 
 #include <errno.h>
@@ -11,18 +11,20 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "file_safety.h"
 #include "proc.h"
 
 #define SCRIPT_PATH_ENV "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 /* proc's own timeout is only a backstop: the scheduler cancels first. */
 #define SCRIPT_BACKSTOP_EXTRA_MS 1000u
 
-struct script_state {
-	struct check *chk;
+struct script_state;
+
+/* One slot's child: overlapping probes run children of their own. */
+struct script_run {
+	struct script_state *s;
+	unsigned slot;
 	struct proc *proc;
-	char **argv;            /* our copy, NULL-terminated */
-	char *envp[3];          /* PATH, VIGIL_CHECK, NULL */
-	uint32_t backstop_ms;
 	/* A cancelled child is still being reaped: its result is ignored. */
 	bool killing;
 	/* start() came while killing: run as soon as the old child is gone
@@ -30,124 +32,46 @@ struct script_state {
 	bool start_pending;
 };
 
+struct script_state {
+	struct check *chk;
+	char **argv;            /* our copy, NULL-terminated */
+	char *envp[3];          /* PATH, VIGIL_CHECK, NULL */
+	uint32_t backstop_ms;
+	unsigned nslots;
+	struct script_run *runs; /* one per slot */
+	struct proc_user *user;  /* script_user, or NULL: run as vigild */
+};
+
 /* ---- who may have written the program ---- */
 
-/* Check dir and every directory above it (dir is absolute, modified). The
- * program's own directory must not be writable by others at all; above it
- * the sticky bit is enough, since then only root may rename root's
- * entries. */
-static int verify_dirs(char *dir, char *err, size_t errlen)
+/* The rules are file_safety.h's, shared with notify programs and the
+ * daemon's start and reload checks. */
+static int verify_program(const struct script_state *s, const char *path, char *err,
+			  size_t errlen)
 {
-	bool own_dir = true;
+	struct file_owners o = file_owners_of(s->user ? s->user->name : NULL,
+					       s->user ? s->user->uid : 0);
 
-	for (;;) {
-		char *slash = strrchr(dir, '/');
-		struct stat st;
-
-		if (!slash)
-			return 0;
-		if (slash == dir)
-			slash[1] = '\0'; /* "/x" -> "/" */
-		else
-			*slash = '\0';
-		if (stat(dir, &st) < 0) {
-			int e = errno;
-
-			snprintf(err, errlen, "%s: %s", dir, strerror(e));
-			return -e;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			snprintf(err, errlen, "%s is not a directory", dir);
-			return -ENOTDIR;
-		}
-		if (st.st_uid != 0) {
-			snprintf(err, errlen, "directory %s is not owned by root (uid %u)", dir,
-				 (unsigned)st.st_uid);
-			return -EPERM;
-		}
-		if ((st.st_mode & (S_IWGRP | S_IWOTH)) &&
-		    (own_dir || !(st.st_mode & S_ISVTX))) {
-			snprintf(err, errlen, "directory %s is writable by group or others (mode %04o)",
-				 dir, (unsigned)(st.st_mode & 07777));
-			return -EPERM;
-		}
-		if (strcmp(dir, "/") == 0)
-			return 0;
-		own_dir = false;
-	}
+	return file_safety_check(path, FILE_ROLE_PROGRAM, &o, err, errlen);
 }
 
 int check_script_verify(const char *path, char *err, size_t errlen)
 {
-	char dir[PATH_MAX], *real;
-	struct stat st;
-	int rc;
+	struct file_owners o = file_owners_of(NULL, 0);
 
-	if (!path || path[0] != '/') {
-		snprintf(err, errlen, "program must be an absolute path: \"%s\"", path ? path : "");
-		return -EINVAL;
-	}
-	if (stat(path, &st) < 0) {
-		int e = errno;
-
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
-		return -e;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s is not a regular file", path);
-		return -EACCES;
-	}
-	if (!(st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH))) {
-		snprintf(err, errlen, "%s is not executable (mode %04o)", path,
-			 (unsigned)(st.st_mode & 07777));
-		return -EACCES;
-	}
-	if (st.st_uid != 0) {
-		snprintf(err, errlen, "%s is not owned by root (uid %u)", path, (unsigned)st.st_uid);
-		return -EPERM;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		snprintf(err, errlen, "%s is writable by group or others (mode %04o)", path,
-			 (unsigned)(st.st_mode & 07777));
-		return -EPERM;
-	}
-	if (strlen(path) >= sizeof(dir)) {
-		snprintf(err, errlen, "program path too long");
-		return -ENAMETOOLONG;
-	}
-	/* The path as written: whoever can change a symlink on it chooses
-	 * the program. */
-	memcpy(dir, path, strlen(path) + 1);
-	rc = verify_dirs(dir, err, errlen);
-	if (rc < 0)
-		return rc;
-	/* And where it really lives (stat above judged the target file). */
-	real = realpath(path, NULL);
-	if (!real) {
-		int e = errno;
-
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
-		return -e;
-	}
-	rc = 0;
-	if (strcmp(real, path) != 0 && strlen(real) < sizeof(dir)) {
-		memcpy(dir, real, strlen(real) + 1);
-		rc = verify_dirs(dir, err, errlen);
-	}
-	free(real);
-	return rc;
+	return file_safety_check(path, FILE_ROLE_PROGRAM, &o, err, errlen);
 }
 
 /* ---- running it ---- */
 
-static void report_failed(struct script_state *s, bool config_problem, const char *what,
+static void report_failed(struct script_run *run, bool config_problem, const char *what,
 			  const char *why)
 {
 	struct check_result r;
 
 	check_result_set(&r, CHECK_FAILED, "%s: %s", what, why);
 	r.config_problem = config_problem;
-	check_report(s->chk, &r);
+	check_report(run->s->chk, run->slot, &r);
 }
 
 /* Turn how the child ended into the verdict documented in script.h. */
@@ -172,6 +96,13 @@ static void result_of(struct check_result *r, const struct proc_result *pr)
 		 * normally reports first. */
 		check_result_set(r, CHECK_FAILED, "timed out, killed%s%s", sep, pr->output);
 		break;
+	case PROC_USER_FAILED:
+		/* The setup's fault too: vigild lacks CAP_SETUID/CAP_SETGID,
+		 * or the user cannot have those groups. */
+		check_result_set(r, CHECK_FAILED, "cannot run as script_user: %s: %s",
+				 pr->step ? pr->step : "?", strerror(pr->err));
+		r->config_problem = true;
+		break;
 	case PROC_EXEC_FAILED:
 	case PROC_SPAWN_FAILED:
 	default:
@@ -183,66 +114,69 @@ static void result_of(struct check_result *r, const struct proc_result *pr)
 	}
 }
 
-static void launch(struct script_state *s);
+static void launch(struct script_run *run);
 
 static void done_cb(struct proc *p, const struct proc_result *pr, void *ctx)
 {
-	struct script_state *s = ctx;
+	struct script_run *run = ctx;
 	struct check_result r;
 
 	(void)p;
-	if (s->killing) {
+	if (run->killing) {
 		/* The cancelled child is gone; its result belongs to no probe. */
-		s->killing = false;
-		if (s->start_pending) {
-			s->start_pending = false;
-			launch(s);
+		run->killing = false;
+		if (run->start_pending) {
+			run->start_pending = false;
+			launch(run);
 		}
 		return;
 	}
 	result_of(&r, pr);
-	check_report(s->chk, &r);
+	check_report(run->s->chk, run->slot, &r);
 }
 
-static void launch(struct script_state *s)
+static void launch(struct script_run *run)
 {
+	struct script_state *s = run->s;
 	char why[256];
-	struct proc_opts opts = { .timeout_ms = s->backstop_ms };
+	struct proc_opts opts = { .timeout_ms = s->backstop_ms, .user = s->user };
 	int rc;
 
 	/* Again before every run: the file may have changed since create. */
-	if (check_script_verify(s->argv[0], why, sizeof(why)) < 0) {
-		report_failed(s, true, "refused to run", why);
+	if (verify_program(s, s->argv[0], why, sizeof(why)) < 0) {
+		report_failed(run, true, "refused to run", why);
 		return;
 	}
-	rc = proc_start(s->proc, s->argv, s->envp, &opts, done_cb, s);
+	rc = proc_start(run->proc, s->argv, s->envp, &opts, done_cb, run);
 	if (rc < 0)
-		report_failed(s, false, "cannot start", strerror(-rc));
+		report_failed(run, false, "cannot start", strerror(-rc));
 }
 
-static void script_start(void *state)
+static void script_start(void *state, unsigned slot)
 {
 	struct script_state *s = state;
+	struct script_run *run = &s->runs[slot];
 
-	if (s->killing) {
-		s->start_pending = true;
+	if (run->killing) {
+		run->start_pending = true;
 		return;
 	}
-	launch(s);
+	launch(run);
 }
 
-static void script_cancel(void *state)
+static void script_cancel(void *state, unsigned slot)
 {
 	struct script_state *s = state;
+	struct script_run *run = &s->runs[slot];
 
-	if (s->start_pending) {
+	if (run->start_pending) {
 		/* The probe never got its child: nothing to kill. */
-		s->start_pending = false;
+		run->start_pending = false;
 		return;
 	}
-	if (proc_running(s->proc)) {
-		s->killing = true;
-		proc_kill(s->proc);
+	if (proc_running(run->proc)) {
+		run->killing = true;
+		proc_kill(run->proc);
 	}
 }
 
@@ -259,11 +193,14 @@ static void script_destroy(void *state)
 
 	if (!s)
 		return;
-	/* Kills and reaps a running child without calling done_cb. */
-	proc_free(s->proc);
+	/* Kills and reaps running children without calling done_cb. */
+	for (unsigned i = 0; s->runs && i < s->nslots; i++)
+		proc_free(s->runs[i].proc);
+	free(s->runs);
 	free_strv(s->argv);
 	free(s->envp[0]);
 	free(s->envp[1]);
+	proc_user_free(s->user);
 	free(s);
 }
 
@@ -296,6 +233,24 @@ static int copy_argv(struct script_state *s, char *const *argv)
 	return 0;
 }
 
+/* A runner per slot; -EINVAL when loop is not the default loop. */
+static int new_runs(struct script_state *s, struct ev_loop *loop, unsigned n)
+{
+	s->runs = calloc(n, sizeof(*s->runs));
+	if (!s->runs)
+		return -ENOMEM;
+	s->nslots = n;
+	for (unsigned i = 0; i < n; i++) {
+		int rc = proc_new(&s->runs[i].proc, loop);
+
+		if (rc < 0)
+			return rc;
+		s->runs[i].s = s;
+		s->runs[i].slot = i;
+	}
+	return 0;
+}
+
 static int script_create(struct check *chk, const struct check_params *p, void **state,
 			 char *err, size_t errlen)
 {
@@ -306,17 +261,29 @@ static int script_create(struct check *chk, const struct check_params *p, void *
 		snprintf(err, errlen, "a script check needs a command");
 		return -EINVAL;
 	}
-	rc = check_script_verify(p->argv[0], err, errlen);
-	if (rc < 0)
-		return rc;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	if (p->run_as) {
+		char why[200];
+
+		rc = proc_user_lookup(p->run_as, &s->user, why, sizeof(why));
+		if (rc < 0) {
+			snprintf(err, errlen, "script_user %s: %s", p->run_as, why);
+			script_destroy(s);
+			return rc;
+		}
+	}
+	rc = verify_program(s, p->argv[0], err, errlen);
+	if (rc < 0) {
+		script_destroy(s);
+		return rc;
+	}
 	s->chk = chk;
 	s->backstop_ms = p->timeout_ms > UINT32_MAX - SCRIPT_BACKSTOP_EXTRA_MS
 				 ? UINT32_MAX
 				 : p->timeout_ms + SCRIPT_BACKSTOP_EXTRA_MS;
-	rc = proc_new(&s->proc, check_loop(chk));
+	rc = new_runs(s, check_loop(chk), check_slots(chk));
 	if (rc == -EINVAL) {
 		snprintf(err, errlen, "a script check needs the default event loop");
 		script_destroy(s);

@@ -16,15 +16,23 @@
 #define container_of(ptr, type, member) \
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
+/* One slot's connect. */
+struct tcp_probe {
+	struct tcp_state *t;
+	unsigned slot;
+	ev_io io_w;             /* writability of the connecting socket */
+	int fd;                 /* -1 when no probe runs */
+	uint64_t t0_ns;
+};
+
 struct tcp_state {
 	struct check *chk;
 	struct ev_loop *loop;
-	ev_io io_w;             /* writability of the connecting socket */
-	int fd;                 /* -1 when no probe runs */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	char where[NI_MAXHOST + 16];   /* "127.0.0.1:3306", "[::1]:3306" */
-	uint64_t t0_ns;
+	unsigned nslots;
+	struct tcp_probe *probes;      /* one per slot: overlapping probes never share a socket */
 };
 
 static uint64_t mono_ns(void)
@@ -35,23 +43,24 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void close_probe(struct tcp_state *t)
+static void close_probe(struct tcp_probe *pr)
 {
-	if (t->fd >= 0) {
-		ev_io_stop(t->loop, &t->io_w);
-		close(t->fd);
-		t->fd = -1;
+	if (pr->fd >= 0) {
+		ev_io_stop(pr->t->loop, &pr->io_w);
+		close(pr->fd);
+		pr->fd = -1;
 	}
 }
 
 /* Report how the connect ended; err is 0 on success. The socket is closed
  * first: the result is the connect, nothing will be sent on it. */
-static void finish(struct tcp_state *t, int err)
+static void finish(struct tcp_probe *pr, int err)
 {
+	struct tcp_state *t = pr->t;
 	struct check_result r;
-	uint64_t us = (mono_ns() - t->t0_ns) / 1000u;
+	uint64_t us = (mono_ns() - pr->t0_ns) / 1000u;
 
-	close_probe(t);
+	close_probe(pr);
 	if (err == 0) {
 		check_result_set(&r, CHECK_OK, "connected to %s in %llu us", t->where,
 				 (unsigned long long)us);
@@ -61,52 +70,55 @@ static void finish(struct tcp_state *t, int err)
 		/* Nothing listens: asking again cannot give another answer. */
 		r.definite = err == ECONNREFUSED;
 	}
-	check_report(t->chk, &r);
+	check_report(t->chk, pr->slot, &r);
 }
 
 static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct tcp_state *t = container_of(w, struct tcp_state, io_w);
+	struct tcp_probe *pr = container_of(w, struct tcp_probe, io_w);
 	int err = 0;
 	socklen_t len = sizeof(err);
 
 	(void)loop;
 	(void)revents;
 	/* Writable means the connect finished; SO_ERROR says how. */
-	if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+	if (getsockopt(pr->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
-	finish(t, err);
+	finish(pr, err);
 }
 
-static void tcp_start(void *state)
+static void tcp_start(void *state, unsigned slot)
 {
 	struct tcp_state *t = state;
+	struct tcp_probe *pr = &t->probes[slot];
 	struct check_result r;
 
-	close_probe(t); /* defensive: the scheduler cancels before a new probe */
-	t->t0_ns = mono_ns();
-	t->fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (t->fd < 0) {
+	close_probe(pr); /* defensive: the scheduler cancels before a new probe */
+	pr->t0_ns = mono_ns();
+	pr->fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (pr->fd < 0) {
 		check_result_set(&r, CHECK_FAILED, "socket for %s: %s", t->where, strerror(errno));
-		check_report(t->chk, &r);
+		check_report(t->chk, slot, &r);
 		return;
 	}
-	if (connect(t->fd, (const struct sockaddr *)&t->addr, t->addrlen) == 0) {
-		finish(t, 0);
+	if (connect(pr->fd, (const struct sockaddr *)&t->addr, t->addrlen) == 0) {
+		finish(pr, 0);
 		return;
 	}
 	/* EINTR: the connect goes on in the background, as for EINPROGRESS. */
 	if (errno != EINPROGRESS && errno != EINTR) {
-		finish(t, errno);
+		finish(pr, errno);
 		return;
 	}
-	ev_io_set(&t->io_w, t->fd, EV_WRITE);
-	ev_io_start(t->loop, &t->io_w);
+	ev_io_set(&pr->io_w, pr->fd, EV_WRITE);
+	ev_io_start(t->loop, &pr->io_w);
 }
 
-static void tcp_cancel(void *state)
+static void tcp_cancel(void *state, unsigned slot)
 {
-	close_probe(state);
+	struct tcp_state *t = state;
+
+	close_probe(&t->probes[slot]);
 }
 
 static void tcp_destroy(void *state)
@@ -115,7 +127,9 @@ static void tcp_destroy(void *state)
 
 	if (!t)
 		return;
-	close_probe(t);
+	for (unsigned i = 0; t->probes && i < t->nslots; i++)
+		close_probe(&t->probes[i]);
+	free(t->probes);
 	free(t);
 }
 
@@ -176,8 +190,16 @@ static int tcp_create(struct check *chk, const struct check_params *p, void **st
 	}
 	t->chk = chk;
 	t->loop = check_loop(chk);
-	t->fd = -1;
-	ev_io_init(&t->io_w, io_cb, -1, EV_WRITE);
+	t->nslots = check_slots(chk);
+	t->probes = calloc(t->nslots, sizeof(*t->probes));
+	if (!t->probes) {
+		free(t);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < t->nslots; i++) {
+		t->probes[i] = (struct tcp_probe){ .t = t, .slot = i, .fd = -1 };
+		ev_io_init(&t->probes[i].io_w, io_cb, -1, EV_WRITE);
+	}
 	*state = t;
 	return 0;
 }

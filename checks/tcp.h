@@ -9,7 +9,8 @@
  * type = tcp; params: host (an IPv4 or IPv6 literal, "fe80::1%eth0" allowed;
  * never a name, so nothing resolves on the event loop) and port (1..65535).
  *
- * One probe is one non-blocking connect, closed as soon as it completes:
+ * One probe is one non-blocking connect, closed as soon as it completes
+ * (overlapping probes each have their own socket):
  *   - connected: CHECK_OK, value = connect latency in microseconds,
  *     detail "connected to 127.0.0.1:3306 in 85 us";
  *   - refused (ECONNREFUSED: nothing listens): CHECK_FAILED with

@@ -13,6 +13,7 @@
 
 #include <linux/ip.h> /* IPV4_DEVCONF_PROMOTE_SECONDARIES */
 #include <linux/if_addr.h> /* IFA_F_SECONDARY */
+#include <linux/rtnetlink.h> /* RT_SCOPE_UNIVERSE */
 
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
@@ -185,6 +186,7 @@ static int dump_ifaddrs(struct vip_set *vs, int ifindex, struct vip_ifaddr **out
 		memcpy(&e->a.addr, nl_addr_get_binary_addr(local), sizeof(e->a.addr));
 		e->a.prefix = (uint8_t)rtnl_addr_get_prefixlen(ra);
 		e->secondary = (rtnl_addr_get_flags(ra) & IFA_F_SECONDARY) != 0;
+		e->scope = (uint8_t)rtnl_addr_get_scope(ra);
 	}
 	nl_cache_free(cache);
 	if (rc < 0) {
@@ -503,17 +505,19 @@ int vip_primary(struct vip_set *vs, const struct vip_addr *exclude, size_t n_exc
 	int rc = dump_ifaddrs(vs, ifindex, &have, &n_have);
 	if (rc < 0)
 		return report(err, errlen, rc, vs, "primary address", NULL);
+	/* Rank: global and primary, global, primary, any; the first of the
+	 * best rank wins (kernel order). */
 	const struct vip_ifaddr *best = NULL;
+	int best_rank = -1;
 	for (size_t i = 0; i < n_have; i++) {
 		const struct vip_ifaddr *e = &have[i];
 		if (addr_in(exclude, n_exclude, e->a.addr) || addr_in(vs->held, vs->n_held, e->a.addr))
 			continue;
-		if (!e->secondary) {
+		int rank = (e->scope == RT_SCOPE_UNIVERSE ? 2 : 0) + (e->secondary ? 0 : 1);
+		if (rank > best_rank) {
 			best = e;
-			break;
+			best_rank = rank;
 		}
-		if (!best)
-			best = e;
 	}
 	rc = best ? 0 : -EADDRNOTAVAIL;
 	if (best)

@@ -46,6 +46,7 @@ struct vip_addr {
 struct vip_ifaddr {
 	struct vip_addr a;
 	bool secondary;      /* IFA_F_SECONDARY: another address of the same subnet came first */
+	uint8_t scope;       /* RT_SCOPE_*: 0 global (universe), 253 link, 254 host */
 };
 
 struct vip_set;
@@ -146,6 +147,9 @@ int vip_find_present(struct vip_set *vs, const struct vip_addr *list, size_t n,
  * (n_exclude entries, usually every configured VIP; matched on the address
  * alone). If every such address is secondary (a VIP was added before the
  * host's address, so the VIP is its subnet's primary), the first of them.
+ * Global-scope addresses come first: a link- or host-scope address (which
+ * the kernel lists before them) is taken only when there is no other, so
+ * adding one (avahi-autoipd, an operator) does not change VRRP's source.
  * out: receives it in network byte order.
  * Returns 0, -EADDRNOTAVAIL (no such address), -ENODEV, -ENOMEM,
  * -ETIMEDOUT or a negative errno.

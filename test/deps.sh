@@ -7,8 +7,13 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake pkg-config clang
+  # clang's ASan/UBSan and libFuzzer runtimes (test/fuzz): only a Recommends
+  # of clang, so not installed with --no-install-recommends
+  libclang-rt-dev
   libmariadb-dev libnl-3-dev libnl-route-3-dev libinih-dev libev-dev libjson-c-dev
-  libmicrohttpd-dev libsystemd-dev
+  libmicrohttpd-dev libsystemd-dev libcap-dev
+  # etcd client (agent/etcd_client.c)
+  libcurl4-openssl-dev
   # man pages are linted in the tests
   mandoc
   # unit tests and quality checks
@@ -16,6 +21,8 @@ packages=(
   # network lab, integration and interop tests
   iproute2 nftables tcpdump iputils-ping iputils-arping procps keepalived
   mariadb-server mariadb-client
+  # etcd 3.4 for the etcd client's tests (started on 127.0.0.1 by the test)
+  etcd-server etcd-client
   # benchmark timelines (test/bench)
   gnuplot-nox
 )

@@ -43,6 +43,18 @@ uint32_t vrrp_fsm_calc_master_down_ms(uint8_t version, uint8_t priority,
 	       vrrp_fsm_calc_skew_ms(version, priority, master_adver_interval_ms);
 }
 
+uint32_t vrrp_fsm_answer_gap_ms(uint32_t advert_interval_ms)
+{
+	/* docs/design.md "The answer burst": a few ms apart, so that one
+	 * short congestion does not take every copy; the whole burst well
+	 * inside one interval even at 10 ms. */
+	uint32_t gap = advert_interval_ms / 8u;
+
+	if (gap > VRRP_FSM_ANSWER_GAP_MS)
+		gap = VRRP_FSM_ANSWER_GAP_MS;
+	return gap ? gap : 1u;
+}
+
 /* ================================================================== */
 /* Names                                                                */
 /* ================================================================== */
@@ -399,6 +411,7 @@ static void set_state(struct vrrp_fsm *fsm, enum vrrp_state to,
 	}
 	disarm(fsm);
 	fsm->takeover_blocked = false;
+	fsm->answer_left = 0;  /* an answer burst ends with the state it began in */
 
 	/* Entry actions. */
 	switch (to) {
@@ -719,6 +732,71 @@ static void master_send_advert(struct vrrp_fsm *fsm, uint64_t now_ms,
 }
 
 /*
+ * RFC 5798 6.4.3: the Adver_Timer fired: send an advert, reset the timer.
+ * The next one is due one Advertisement_Interval after this one was due,
+ * not after the wakeup: re-armed from a late wakeup, every delay would
+ * stretch the cadence for good, while a backup's Master_Down_Interval
+ * allows exactly three intervals plus Skew_Time, and Skew_Time is under
+ * 1 ms for a backup at priority 254 and 100 ms adverts (docs/design.md
+ * "Advert cadence"). Woken more than half an interval late, it starts
+ * again from now, so a late wakeup never sends two adverts in a row.
+ */
+static void master_periodic(struct vrrp_fsm *fsm, uint64_t now_ms,
+			    struct vrrp_fsm_actions *out)
+{
+	uint32_t iv = fsm->cfg.advert_interval_ms;
+	uint64_t next = fsm->deadline_ms + iv;
+
+	if (!fsm->quiet)
+		push_advert(out, fsm->priority);
+	if (next < now_ms + iv / 2u)
+		next = now_ms + iv;
+	arm(fsm, next);
+}
+
+/*
+ * docs/design.md "The answer burst": a MASTER that hears a lower priority
+ * answers at once, with VRRP_FSM_ANSWER_BURST adverts a few ms apart, and
+ * announces its VIPs again. One answer lost to the loss that made the
+ * other node take over would leave the VIP on two hosts until our next
+ * advert gets through; of a burst of three, at 50% random loss, all are
+ * lost one time in eight. The Adver_Timer keeps its schedule: the burst
+ * comes on top, so the periodic advert stays another chance. At most one
+ * burst per half Advertisement_Interval: two masters that each hear the
+ * other as lower (a misconfiguration) must not answer each other's
+ * answers at wire speed.
+ */
+static void master_answer(struct vrrp_fsm *fsm, uint64_t now_ms,
+			  struct vrrp_fsm_actions *out)
+{
+	uint32_t iv = fsm->cfg.advert_interval_ms;
+
+	if (now_ms < fsm->answer_quiet_until_ms) {
+		fsm->counters.answers_limited++;
+		return;
+	}
+	fsm->counters.answers++;
+	fsm->answer_quiet_until_ms = now_ms + (iv / 2u ? iv / 2u : 1u);
+	if (!fsm->quiet)
+		push_advert(out, fsm->priority);
+	fsm->answer_left = VRRP_FSM_ANSWER_BURST - 1;
+	fsm->answer_next_ms = now_ms + vrrp_fsm_answer_gap_ms(iv);
+	push_simple(out, VRRP_ACT_ANNOUNCE);
+}
+
+/* The rest of an answer burst: one advert per wakeup that is due. */
+static void master_answer_more(struct vrrp_fsm *fsm, uint64_t now_ms,
+			       struct vrrp_fsm_actions *out)
+{
+	if (!fsm->answer_left || now_ms < fsm->answer_next_ms)
+		return;
+	if (!fsm->quiet)
+		push_advert(out, fsm->priority);
+	fsm->answer_left--;
+	fsm->answer_next_ms = now_ms + vrrp_fsm_answer_gap_ms(fsm->cfg.advert_interval_ms);
+}
+
+/*
  * docs/data-safety.md "3.8 Two masters: the contest": with contest on, a MASTER
  * that hears another master (or finds it was frozen) neither yields nor
  * announces by priority alone; the owner first makes its server
@@ -737,6 +815,7 @@ static void contest_begin(struct vrrp_fsm *fsm, const struct vrrp_fsm_advert *pe
 		memset(&fsm->contest_peer, 0, sizeof(fsm->contest_peer));
 	if (was)
 		return;
+	fsm->answer_left = 0;  /* from now on the contest decides what we send */
 	fsm->contest_pending = true;
 	fsm->counters.contests++;
 	a.peer = fsm->contest_peer;
@@ -845,11 +924,11 @@ static void master_rx(struct vrrp_fsm *fsm, const struct vrrp_fsm_advert *adv,
 	 * other side steps down now, and keepalived does the same for v2
 	 * (RFC 3768 6.4.3 discards silently: we follow keepalived, a peer
 	 * that believes it is master is a split brain to heal, whatever the
-	 * version). The ANNOUNCE makes switches relearn the VIPs' MAC, which
-	 * the other master may have taken over meanwhile.
+	 * version). vigil answers with a short burst, rate-limited
+	 * (master_answer). The ANNOUNCE makes switches relearn the VIPs'
+	 * MAC, which the other master may have taken over meanwhile.
 	 */
-	master_send_advert(fsm, now_ms, out);
-	push_simple(out, VRRP_ACT_ANNOUNCE);
+	master_answer(fsm, now_ms, out);
 }
 
 /* ================================================================== */
@@ -898,15 +977,17 @@ static void on_timer(struct vrrp_fsm *fsm, uint64_t now_ms,
 		witness_start(fsm, now_ms, out);
 		return;
 	}
+	/* The next advert of an answer burst, if it is due. */
+	if (fsm->state == VRRP_STATE_MASTER)
+		master_answer_more(fsm, now_ms, out);
 	/* An early or stale wakeup changes nothing. */
 	if (!fsm->timer_armed || now_ms < fsm->deadline_ms)
 		return;
 	switch (fsm->state) {
 	case VRRP_STATE_MASTER:
 		/* RFC 5798 6.4.3: Adver_Timer fires: send an advert, reset
-		 * the timer. Re-armed from now, not from the deadline, so a
-		 * late wakeup does not cause a burst. */
-		master_send_advert(fsm, now_ms, out);
+		 * the timer (on the cadence: master_periodic). */
+		master_periodic(fsm, now_ms, out);
 		break;
 	case VRRP_STATE_BACKUP:
 		/* RFC 5798 6.4.2: Master_Down_Timer fires: become MASTER as
@@ -1219,6 +1300,9 @@ uint64_t vrrp_fsm_next_wakeup(const struct vrrp_fsm *fsm)
 	if (!fsm->timer_armed)
 		return 0;
 	at = fsm->deadline_ms;
+	/* The next advert of an answer burst. */
+	if (fsm->state == VRRP_STATE_MASTER && fsm->answer_left && fsm->answer_next_ms < at)
+		at = fsm->answer_next_ms;
 	/* The witness probe's start, witness_lead_ms before the deadline. */
 	if (fsm->state == VRRP_STATE_BACKUP && witness_applies(fsm) &&
 	    fsm->witness == VRRP_WITNESS_IDLE && fsm->eligible && !fsm->resigned &&

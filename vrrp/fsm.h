@@ -196,6 +196,20 @@ struct vrrp_fsm_action {
 	};
 };
 
+/*
+ * The answer burst (docs/design.md "The answer burst"): a MASTER that hears
+ * a lower priority (not 0) answers at once with VRRP_FSM_ANSWER_BURST
+ * adverts, vrrp_fsm_answer_gap_ms() apart, without moving its Adver_Timer;
+ * at most one burst per half Advertisement_Interval (lower adverts in
+ * between are counted in answers_limited and not answered).
+ */
+#define VRRP_FSM_ANSWER_BURST 3
+#define VRRP_FSM_ANSWER_GAP_MS 5u
+
+/** Gap between the adverts of an answer burst: VRRP_FSM_ANSWER_GAP_MS, at
+ * most an eighth of @advert_interval_ms, at least 1 ms. */
+uint32_t vrrp_fsm_answer_gap_ms(uint32_t advert_interval_ms);
+
 /* The largest step emits 5 actions (an overdue witness probe: cancel,
  * advert, add, announce, changed); the rest is headroom. */
 #define VRRP_FSM_MAX_ACTIONS 8
@@ -239,6 +253,9 @@ struct vrrp_fsm_counters {
 	uint64_t contests;                              /* two masters met (or we were frozen) */
 	uint64_t contests_lost;
 	uint64_t resigns_unanswered;                    /* operator's resigns nobody took over */
+	uint64_t answers;                               /* MASTER heard a lower priority: answer bursts sent */
+	uint64_t answers_limited;                       /* ... not answered: a burst went out less than
+							 * half an interval before (the rate limit) */
 };
 
 /* Where a witness probe stands (BACKUP only). */
@@ -285,6 +302,10 @@ struct vrrp_fsm {
 	uint64_t handover_until_ms;        /* a MASTER handed over: if no master is heard by
 					    * then, nobody took over and the resign lapses
 					    * (0: none pending) */
+	/* The answer to a lower priority (docs/design.md "The answer burst") */
+	uint8_t answer_left;               /* MASTER: adverts of the burst still to send */
+	uint64_t answer_next_ms;           /* when the next one is due */
+	uint64_t answer_quiet_until_ms;    /* no new burst before this (rate limit) */
 };
 
 /**

@@ -13,24 +13,12 @@
 #include <unistd.h>
 
 #include "garp.h"
-
-/* Per-packet notes are logged at most this often per reason; the counters
- * see every packet (RFC 9568 7.1 asks for rate-limited drop logging). */
-#define NOTE_INTERVAL_MS 10000u
-/* Datagrams read per wakeup, so a flood cannot starve the timers. */
-#define RX_BURST 32
-/* Largest IPv4 datagram an advert can arrive in: a 60-byte header plus
- * the largest message. */
-#define RX_BUF_LEN (60 + VRRP_PKT_MAX_LEN)
-
-struct ratelimit {
-	uint64_t last_ms;
-	uint64_t suppressed;
-	bool used;
-};
+#include "port.h"
+#include "ratelimit.h"
 
 struct vrrp_instance {
 	struct ev_loop *loop;
+	struct vrrp_ports *ports;       /* the owner's set: where our port is found */
 	struct vrrp_instance_conf conf; /* arrays and strings below are owned copies */
 	char *name;
 	char *ifname;
@@ -52,12 +40,15 @@ struct vrrp_instance {
 	bool link_up;
 	bool usable;                    /* link up, sockets open, a source address */
 	struct in_addr primary;
-	int fd;                         /* raw protocol-112 socket, -1 if closed */
-	int garp_fd;                    /* packet socket for ARP, -1 if closed */
-	uint8_t mac[6];
+	/* The sockets of our interface, shared with the other instances on
+	 * it (vrrp/port.c); NULL while detached. multicast is fixed for the
+	 * instance's life (vrrp_instance_update() refuses to change it). */
+	struct vrrp_port *port;
+	struct vrrp_demux_member member;
+	bool multicast;
 
-	ev_io rx;
 	ev_timer fsm_timer;             /* the one wakeup the FSM asked for */
+	uint64_t fsm_timer_at;          /* the FSM time it is set for; 0 = to be set */
 	bool stepping;                  /* inside step(): see there */
 	size_t n_deferred;
 	struct vrrp_fsm_event deferred[8];
@@ -65,11 +56,10 @@ struct vrrp_instance {
 	unsigned garp_rounds_left;
 	bool garp_second_pending;
 	ev_timer refresh_timer;         /* periodic ARP while master */
+	bool vips_missing;              /* add_vips failed: no ARP until vrrp_instance_vips_added */
 
-	struct ratelimit rl_sock[VRRP_SOCK_DROP__COUNT];
-	struct ratelimit rl_drop[VRRP_DROP__COUNT];
-	struct ratelimit rl_note[VRRP_NOTE__COUNT];
-	uint8_t rxbuf[RX_BUF_LEN];
+	struct vrrp_ratelimit rl_drop[VRRP_DROP__COUNT];
+	struct vrrp_ratelimit rl_note[VRRP_NOTE__COUNT];
 };
 
 const char *vrrp_instance_note_name(enum vrrp_instance_note note)
@@ -106,25 +96,11 @@ static void note(struct vrrp_instance *inst, enum vrrp_instance_note kind, const
 	inst->ops.note(inst->ctx, kind, detail);
 }
 
-/* True when a note for this key may be logged now; counts what it hides. */
-static bool ratelimit_pass(struct ratelimit *rl, uint64_t now, uint64_t *suppressed)
-{
-	if (rl->used && now - rl->last_ms < NOTE_INTERVAL_MS) {
-		rl->suppressed++;
-		return false;
-	}
-	*suppressed = rl->suppressed;
-	rl->used = true;
-	rl->last_ms = now;
-	rl->suppressed = 0;
-	return true;
-}
-
 /* ---- sending ------------------------------------------------------- */
 
 static void send_advert(struct vrrp_instance *inst, uint8_t priority)
 {
-	if (inst->fd < 0 || inst->primary.s_addr == 0) {
+	if (!inst->port || inst->primary.s_addr == 0) {
 		inst->stats.tx_errors++;
 		return;
 	}
@@ -150,12 +126,12 @@ static void send_advert(struct vrrp_instance *inst, uint8_t priority)
 		int len = vrrp_pkt_encode(&adv, &ip, vrrp_csum_tracker_tx_kind(&inst->csum),
 					  msg, sizeof(msg));
 		int rc = len < 0 ? len
-				 : vrrp_sock_send(inst->fd, inst->ifindex, inst->primary, dsts[i],
-						  msg, (size_t)len);
+				 : vrrp_sock_send(vrrp_port_fd(inst->port), inst->ifindex,
+						  inst->primary, dsts[i], msg, (size_t)len);
 		if (rc < 0) {
 			inst->stats.tx_errors++;
 			uint64_t hidden;
-			if (ratelimit_pass(&inst->rl_note[VRRP_NOTE_SEND_FAILED], now_ms(), &hidden)) {
+			if (vrrp_ratelimit_pass(&inst->rl_note[VRRP_NOTE_SEND_FAILED], now_ms(), &hidden)) {
 				char to[INET_ADDRSTRLEN];
 				inet_ntop(AF_INET, &dsts[i], to, sizeof(to));
 				note(inst, VRRP_NOTE_SEND_FAILED, "advert to %s: %s (%llu similar suppressed)",
@@ -172,14 +148,16 @@ static void garp_round(struct vrrp_instance *inst)
 {
 	/* docs/data-safety.md "3.8 Two masters: the contest": two masters
 	 * met, or we were frozen: no gratuitous ARP until it is decided. */
-	if (inst->garp_fd < 0 || vrrp_fsm_contest_pending(&inst->fsm))
+	if (!inst->port || vrrp_fsm_contest_pending(&inst->fsm) || inst->vips_missing)
 		return;
+	int fd = vrrp_port_garp_fd(inst->port);
+	const uint8_t *mac = vrrp_port_mac(inst->port);
 	for (size_t i = 0; i < inst->conf.n_vips; i++) {
-		int rc = vrrp_garp_send(inst->garp_fd, inst->ifindex, inst->mac, inst->vips[i]);
+		int rc = vrrp_garp_send(fd, inst->ifindex, mac, inst->vips[i]);
 		if (rc < 0) {
 			inst->stats.garp_errors++;
 			uint64_t hidden;
-			if (ratelimit_pass(&inst->rl_note[VRRP_NOTE_SEND_FAILED], now_ms(), &hidden))
+			if (vrrp_ratelimit_pass(&inst->rl_note[VRRP_NOTE_SEND_FAILED], now_ms(), &hidden))
 				note(inst, VRRP_NOTE_SEND_FAILED, "gratuitous ARP: %s", strerror(-rc));
 		} else {
 			inst->stats.garp_sent++;
@@ -255,17 +233,22 @@ static void execute(struct vrrp_instance *inst, const struct vrrp_fsm_action *ac
 		send_advert(inst, act->advert_priority);
 		break;
 	case VRRP_ACT_ADD_VIPS:
-		inst->ops.add_vips(inst->ctx);
+		inst->vips_missing = inst->ops.add_vips(inst->ctx) < 0;
 		break;
 	case VRRP_ACT_REMOVE_VIPS:
 		garp_stop(inst);
+		inst->vips_missing = false;
 		inst->ops.remove_vips(inst->ctx);
 		break;
 	case VRRP_ACT_ANNOUNCE:
 		/* On becoming master a burst and, later, a second one; a
 		 * split brain healing gets one burst (RFC 9568 6.4.3 plus
-		 * keepalived's practice: switches must relearn our MAC). */
-		garp_burst(inst, becoming_master);
+		 * keepalived's practice: switches must relearn our MAC).
+		 * Not for an address we could not add: clients would send
+		 * to a host that drops their packets (the owner retries and
+		 * calls vrrp_instance_vips_added). */
+		if (!inst->vips_missing)
+			garp_burst(inst, becoming_master);
 		break;
 	case VRRP_ACT_STATE_CHANGED: {
 		if (act->change.to == VRRP_STATE_MASTER && inst->conf.garp_refresh_ms > 0) {
@@ -312,10 +295,10 @@ static void execute(struct vrrp_instance *inst, const struct vrrp_fsm_action *ac
 	}
 }
 
-static void step_one(struct vrrp_instance *inst, const struct vrrp_fsm_event *ev)
+/* One event at time now (our clock, ms). */
+static void step_one(struct vrrp_instance *inst, const struct vrrp_fsm_event *ev, uint64_t now)
 {
 	struct vrrp_fsm_actions acts;
-	uint64_t now = now_ms();
 	vrrp_fsm_step(&inst->fsm, ev, now, &acts);
 	bool becoming_master = false;
 	for (size_t i = 0; i < acts.count; i++)
@@ -325,13 +308,31 @@ static void step_one(struct vrrp_instance *inst, const struct vrrp_fsm_event *ev
 	for (size_t i = 0; i < acts.count; i++)
 		execute(inst, &acts.list[i], becoming_master);
 
-	ev_timer_stop(inst->loop, &inst->fsm_timer);
-	if (acts.wakeup_ms) {
-		/* libev's timers run on its own cached monotonic time, which
-		 * may lag ours by a little: a timer can fire a moment early.
-		 * The FSM absorbs an early TIMER and asks again. */
-		uint64_t delay = acts.wakeup_ms > now ? acts.wakeup_ms - now : 0;
-		ev_timer_set(&inst->fsm_timer, (double)delay / 1000.0, 0.);
+	if (!acts.wakeup_ms) {
+		ev_timer_stop(inst->loop, &inst->fsm_timer);
+		inst->fsm_timer_at = 0;
+		return;
+	}
+	/* Set already for that time (a MASTER hearing a lower priority, a
+	 * priority change that moves nothing): leave it. */
+	if (acts.wakeup_ms == inst->fsm_timer_at && ev_is_active(&inst->fsm_timer))
+		return;
+	/* libev's timers run on its own cached monotonic time, which may
+	 * lag ours by a little: a timer can fire a moment early. The FSM
+	 * absorbs an early TIMER and asks again. */
+	uint64_t delay = acts.wakeup_ms > now ? acts.wakeup_ms - now : 0;
+	inst->fsm_timer_at = acts.wakeup_ms;
+	if (delay > 0) {
+		/* A BACKUP moves its Master_Down_Timer on every advert:
+		 * ev_timer_again() moves the timer within libev's heap
+		 * instead of taking it out and putting it back. The repeat
+		 * is only its way of carrying the delay: every firing steps
+		 * the FSM, which sets the timer again or stops it. */
+		inst->fsm_timer.repeat = (double)delay / 1000.0;
+		ev_timer_again(inst->loop, &inst->fsm_timer);
+	} else {
+		ev_timer_stop(inst->loop, &inst->fsm_timer);
+		ev_timer_set(&inst->fsm_timer, 0., 0.);
 		ev_timer_start(inst->loop, &inst->fsm_timer);
 	}
 }
@@ -343,7 +344,7 @@ static void step_one(struct vrrp_instance *inst, const struct vrrp_fsm_event *ev
  * in a small queue and are stepped after the current one, so every step
  * sees the machine as the previous one left it.
  */
-static void step(struct vrrp_instance *inst, const struct vrrp_fsm_event *ev)
+static void step_at(struct vrrp_instance *inst, const struct vrrp_fsm_event *ev, uint64_t now)
 {
 	if (inst->stepping) {
 		if (inst->n_deferred < sizeof(inst->deferred) / sizeof(inst->deferred[0]))
@@ -351,11 +352,16 @@ static void step(struct vrrp_instance *inst, const struct vrrp_fsm_event *ev)
 		return;
 	}
 	inst->stepping = true;
-	step_one(inst, ev);
+	step_one(inst, ev, now);
 	for (size_t i = 0; i < inst->n_deferred; i++)
-		step_one(inst, &inst->deferred[i]);
+		step_one(inst, &inst->deferred[i], now_ms());
 	inst->n_deferred = 0;
 	inst->stepping = false;
+}
+
+static void step(struct vrrp_instance *inst, const struct vrrp_fsm_event *ev)
+{
+	step_at(inst, ev, now_ms());
 }
 
 static void step_type(struct vrrp_instance *inst, enum vrrp_fsm_event_type type)
@@ -364,20 +370,42 @@ static void step_type(struct vrrp_instance *inst, enum vrrp_fsm_event_type type)
 	step(inst, &ev);
 }
 
+/* A drop of reason `drop` for this instance: counted, and logged at
+ * most every VRRP_NOTE_INTERVAL_MS per reason. */
+static void rx_drop(struct vrrp_instance *inst, enum vrrp_drop drop, struct in_addr src,
+		    uint64_t now)
+{
+	uint64_t hidden;
+	inst->stats.rx_drops[drop]++;
+	/* Other VRIDs on the same link are normal: counted, not logged. */
+	if (drop == VRRP_DROP_VRID || !vrrp_ratelimit_pass(&inst->rl_drop[drop], now, &hidden))
+		return;
+	char from[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &src, from, sizeof(from));
+	note(inst, VRRP_NOTE_DROP, "dropped packet from %s: %s (%llu more suppressed)", from,
+	     vrrp_drop_name(drop), (unsigned long long)hidden);
+}
+
 /*
- * "The" advert as VRRP's receive rules judge it: socket facts, syntax
- * (vrrp_pkt_decode) and semantics (vrrp_pkt_check_instance). Returns true
- * and fills *adv for an advert to feed to the state machine.
+ * "The" advert as VRRP's receive rules judge it, for a datagram the
+ * interface's demux (vrrp/rx_demux.c) handed us because it carries our
+ * VRID. The rules and their order are those of an instance reading its
+ * own socket: the receiving interface, our own advert, the unicast peer
+ * list, then syntax (vrrp_pkt_decode_any() ran once for every instance:
+ * its verdict is in pkt; vrrp_pkt_check_policy() for our version,
+ * checksum mode and authentication) and semantics
+ * (vrrp_pkt_check_instance). Returns true and fills *adv for an advert
+ * to feed to the state machine. No string is formatted unless logged:
+ * a BACKUP runs this for every advert of its master.
  */
-static bool accept_packet(struct vrrp_instance *inst, const struct vrrp_rx_info *info,
+static bool accept_packet(struct vrrp_instance *inst, const struct vrrp_demux_packet *pkt,
 			  struct vrrp_advert *adv)
 {
-	uint64_t now = now_ms();
+	const struct vrrp_rx_info *info = pkt->info;
+	uint64_t now = pkt->now_ms;
 	uint64_t hidden;
-	char from[INET_ADDRSTRLEN];
-	inet_ntop(AF_INET, &info->src, from, sizeof(from));
 
-	if (info->ifindex && info->ifindex != inst->ifindex) {
+	if (pkt->verdict == VRRP_DEMUX_WRONG_IF) {
 		inst->stats.rx_wrong_if++;
 		return false;
 	}
@@ -394,122 +422,101 @@ static bool accept_packet(struct vrrp_instance *inst, const struct vrrp_rx_info 
 			return false;
 		}
 	}
+	if (pkt->verdict == VRRP_DEMUX_DROPPED) {
+		rx_drop(inst, pkt->drop, info->src, now);
+		return false;
+	}
 
-	struct vrrp_pkt_ip ip = { .family = AF_INET, .ttl = info->ttl };
-	memcpy(ip.src, &info->src.s_addr, 4);
-	memcpy(ip.dst, &info->dst.s_addr, 4);
-	enum vrrp_drop drop = vrrp_pkt_decode(info->payload, info->payload_len, &ip,
-					      &inst->rx_policy, adv);
+	*adv = *pkt->adv;
+	enum vrrp_csum_kind kind;
+	unsigned notices = 0;
+	enum vrrp_drop drop = vrrp_pkt_check_policy(adv, &inst->rx_policy, &kind);
 	if (drop == VRRP_DROP_NONE) {
-		unsigned notices = 0;
+		adv->csum_kind = kind;
 		drop = vrrp_pkt_check_instance(adv, &inst->rx_view, &notices);
-		if (drop == VRRP_DROP_NONE && notices &&
-		    ratelimit_pass(&inst->rl_note[VRRP_NOTE_ADVERT_NOTICE], now, &hidden)) {
-			note(inst, VRRP_NOTE_ADVERT_NOTICE,
-			     "advert from %s (priority %u, interval %u ms, %u addresses)%s%s",
-			     from, adv->priority, adv->interval_cs * 10u, adv->count,
-			     notices & VRRP_NOTICE_ADDR_MISMATCH ? ": address list differs from ours" : "",
-			     notices & VRRP_NOTICE_INTERVAL_MISMATCH ? ": advert interval differs from ours" : "");
-		}
 	}
 	if (drop != VRRP_DROP_NONE) {
-		inst->stats.rx_drops[drop]++;
-		/* Other VRIDs on the same link are normal: counted, not logged. */
-		if (drop != VRRP_DROP_VRID && ratelimit_pass(&inst->rl_drop[drop], now, &hidden))
-			note(inst, VRRP_NOTE_DROP, "dropped packet from %s: %s (%llu more suppressed)",
-			     from, vrrp_drop_name(drop), (unsigned long long)hidden);
+		rx_drop(inst, drop, info->src, now);
 		return false;
+	}
+	char from[INET_ADDRSTRLEN] = "";
+	if (notices && vrrp_ratelimit_pass(&inst->rl_note[VRRP_NOTE_ADVERT_NOTICE], now, &hidden)) {
+		inet_ntop(AF_INET, &info->src, from, sizeof(from));
+		note(inst, VRRP_NOTE_ADVERT_NOTICE,
+		     "advert from %s (priority %u, interval %u ms, %u addresses)%s%s",
+		     from, adv->priority, adv->interval_cs * 10u, adv->count,
+		     notices & VRRP_NOTICE_ADDR_MISMATCH ? ": address list differs from ours" : "",
+		     notices & VRRP_NOTICE_INTERVAL_MISMATCH ? ": advert interval differs from ours" : "");
 	}
 
 	inst->stats.rx_csum_kind[adv->csum_kind]++;
 	if (adv->version == 3) {
-		enum vrrp_csum_event ce = vrrp_csum_tracker_observe(&inst->csum, adv->csum_kind, ip.src);
-		if (ce != VRRP_CSUM_EV_NONE)
+		enum vrrp_csum_event ce = vrrp_csum_tracker_observe(&inst->csum, adv->csum_kind,
+								    (const uint8_t *)&info->src.s_addr);
+		if (ce != VRRP_CSUM_EV_NONE) {
+			inet_ntop(AF_INET, &info->src, from, sizeof(from));
 			note(inst, VRRP_NOTE_CSUM, "checksum convention: %s (peer %s uses %s; now sending %s)",
 			     vrrp_csum_event_name(ce), from, vrrp_csum_kind_name(adv->csum_kind),
 			     vrrp_csum_kind_name(vrrp_csum_tracker_tx_kind(&inst->csum)));
+		}
 	}
 	return true;
 }
 
-static void rx_cb(struct ev_loop *loop, ev_io *w, int revents)
+/* The demux's delivery: a datagram for our VRID, or the reason it was
+ * refused before us (counted and reported here too, as ours). */
+static void rx_deliver(void *ctx, const struct vrrp_demux_packet *pkt)
 {
-	(void)loop;
-	(void)revents;
-	struct vrrp_instance *inst = w->data;
-	for (int n = 0; n < RX_BURST && inst->fd >= 0; n++) {
-		struct vrrp_rx_info info;
-		enum vrrp_sock_drop sdrop;
-		int rc = vrrp_sock_recv(inst->fd, inst->rxbuf, sizeof(inst->rxbuf), &info, &sdrop);
-		if (rc <= 0)
-			return;
-		inst->stats.rx_packets++;
-		if (sdrop != VRRP_SOCK_OK) {
-			inst->stats.rx_sock_drops[sdrop]++;
-			uint64_t hidden;
-			if (ratelimit_pass(&inst->rl_sock[sdrop], now_ms(), &hidden))
-				note(inst, VRRP_NOTE_DROP, "dropped datagram: %s (%llu more suppressed)",
-				     vrrp_sock_drop_name(sdrop), (unsigned long long)hidden);
-			continue;
-		}
-		struct vrrp_advert adv;
-		if (!accept_packet(inst, &info, &adv))
-			continue;
-		inst->stats.rx_adverts++;
-		struct vrrp_fsm_event ev = { .type = VRRP_EV_ADVERT };
-		ev.advert.priority = adv.priority;
-		ev.advert.interval_ms = (uint32_t)adv.interval_cs * 10u;
-		ev.advert.src.len = 4;
-		memcpy(ev.advert.src.bytes, &info.src.s_addr, 4);
-		step(inst, &ev);
-	}
+	struct vrrp_instance *inst = ctx;
+	struct vrrp_advert adv;
+	inst->stats.rx_packets++;
+	if (!accept_packet(inst, pkt, &adv))
+		return;
+	inst->stats.rx_adverts++;
+	struct vrrp_fsm_event ev = { .type = VRRP_EV_ADVERT };
+	ev.advert.priority = adv.priority;
+	ev.advert.interval_ms = (uint32_t)adv.interval_cs * 10u;
+	ev.advert.src.len = 4;
+	memcpy(ev.advert.src.bytes, &pkt->info->src.s_addr, 4);
+	step_at(inst, &ev, pkt->now_ms);
 }
 
 static void fsm_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)loop;
 	(void)revents;
-	step_type(w->data, VRRP_EV_TIMER);
+	struct vrrp_instance *inst = w->data;
+	/* libev set it again by its repeat: whatever the FSM answers now
+	 * (even the same deadline, after an early firing) is set anew. */
+	inst->fsm_timer_at = 0;
+	step_type(inst, VRRP_EV_TIMER);
 }
 
 /* ---- sockets and link ---------------------------------------------- */
 
 static void close_sockets(struct vrrp_instance *inst)
 {
-	ev_io_stop(inst->loop, &inst->rx);
-	if (inst->fd >= 0)
-		close(inst->fd);
-	if (inst->garp_fd >= 0)
-		close(inst->garp_fd);
-	inst->fd = -1;
-	inst->garp_fd = -1;
+	if (inst->port)
+		vrrp_port_detach(inst->port, &inst->member, inst->multicast);
+	inst->port = NULL;
 }
 
+/* Our share of the interface's sockets: opened by the first instance on
+ * it, after that only a reference and our VRID in its demux. */
 static void open_sockets(struct vrrp_instance *inst)
 {
 	const char *what = NULL;
-	int fd = vrrp_sock_open(inst->ifname, inst->ifindex, inst->conf.n_peers == 0, &what);
-	if (fd < 0) {
-		note(inst, VRRP_NOTE_SOCKET, "VRRP socket on %s (%s): %s", inst->ifname,
-		     what ? what : "?", strerror(-fd));
-		return;
-	}
-	int gfd = vrrp_garp_open(inst->ifname, inst->ifindex, inst->mac);
-	if (gfd < 0) {
-		note(inst, VRRP_NOTE_SOCKET, "ARP socket on %s: %s", inst->ifname, strerror(-gfd));
-		close(fd);
-		return;
-	}
-	inst->fd = fd;
-	inst->garp_fd = gfd;
-	ev_io_set(&inst->rx, fd, EV_READ);
-	ev_io_start(inst->loop, &inst->rx);
+	int rc = vrrp_port_attach(inst->ports, inst->ifname, inst->ifindex, AF_INET, inst->multicast,
+				  &inst->member, &inst->port, &what);
+	if (rc < 0)
+		note(inst, VRRP_NOTE_SOCKET, "VRRP sockets on %s (%s): %s", inst->ifname,
+		     what ? what : "?", strerror(-rc));
 }
 
 void vrrp_instance_set_link(struct vrrp_instance *inst, int ifindex, bool up,
 			    struct in_addr primary)
 {
-	if (ifindex != inst->ifindex || (ifindex && inst->fd < 0)) {
+	if (ifindex != inst->ifindex || (ifindex && !inst->port)) {
 		close_sockets(inst);
 		inst->ifindex = ifindex;
 		if (ifindex)
@@ -522,7 +529,7 @@ void vrrp_instance_set_link(struct vrrp_instance *inst, int ifindex, bool up,
 
 	/* Without a socket or a source address the instance can neither
 	 * hear nor be heard: the same as a dead link for VRRP. */
-	bool usable = ifindex && up && inst->fd >= 0 && primary.s_addr != 0;
+	bool usable = ifindex && up && inst->port && primary.s_addr != 0;
 	if (usable != inst->usable) {
 		inst->usable = usable;
 		step_type(inst, usable ? VRRP_EV_LINK_UP : VRRP_EV_LINK_DOWN);
@@ -637,13 +644,13 @@ int vrrp_instance_update(struct vrrp_instance *inst, const struct vrrp_instance_
 	return 0;
 }
 
-int vrrp_instance_new(struct ev_loop *loop, const struct vrrp_instance_conf *conf,
-		      const struct vrrp_instance_ops *ops, void *ctx,
-		      struct vrrp_instance **out)
+int vrrp_instance_new(struct ev_loop *loop, struct vrrp_ports *ports,
+		      const struct vrrp_instance_conf *conf, const struct vrrp_instance_ops *ops,
+		      void *ctx, struct vrrp_instance **out)
 {
 	*out = NULL;
-	if (!conf_shape_ok(conf) || !ops->add_vips || !ops->remove_vips || !ops->state_changed ||
-	    !ops->note)
+	if (!ports || !conf_shape_ok(conf) || !ops->add_vips || !ops->remove_vips ||
+	    !ops->state_changed || !ops->note)
 		return -EINVAL;
 	struct vrrp_instance *inst = calloc(1, sizeof(*inst));
 	if (!inst)
@@ -651,8 +658,11 @@ int vrrp_instance_new(struct ev_loop *loop, const struct vrrp_instance_conf *con
 	inst->loop = loop;
 	inst->ops = *ops;
 	inst->ctx = ctx;
-	inst->fd = -1;
-	inst->garp_fd = -1;
+	inst->ports = ports;
+	inst->multicast = conf->n_peers == 0;
+	inst->member = (struct vrrp_demux_member){
+		.vrid = conf->fsm.vrid, .deliver = rx_deliver, .ctx = inst,
+	};
 	int rc = copy_conf(inst, conf);
 	if (rc == 0)
 		rc = vrrp_fsm_init(&inst->fsm, &conf->fsm, NULL);
@@ -662,8 +672,6 @@ int vrrp_instance_new(struct ev_loop *loop, const struct vrrp_instance_conf *con
 	}
 	vrrp_csum_tracker_init(&inst->csum, conf->csum);
 
-	ev_io_init(&inst->rx, rx_cb, -1, EV_READ);
-	inst->rx.data = inst;
 	ev_timer_init(&inst->fsm_timer, fsm_timer_cb, 0., 0.);
 	inst->fsm_timer.data = inst;
 	ev_timer_init(&inst->garp_timer, garp_timer_cb, 0., 0.);
@@ -750,6 +758,15 @@ void vrrp_instance_resign(struct vrrp_instance *inst)
 	step_type(inst, VRRP_EV_RESIGN);
 }
 
+void vrrp_instance_vips_added(struct vrrp_instance *inst)
+{
+	bool was_missing = inst->vips_missing;
+	inst->vips_missing = false;
+	if (was_missing && vrrp_fsm_state(&inst->fsm) == VRRP_STATE_MASTER &&
+	    !vrrp_fsm_contest_pending(&inst->fsm))
+		garp_burst(inst, true);
+}
+
 void vrrp_instance_admin_resign(struct vrrp_instance *inst)
 {
 	step_type(inst, VRRP_EV_ADMIN_RESIGN);
@@ -768,6 +785,11 @@ const struct vrrp_fsm *vrrp_instance_fsm(const struct vrrp_instance *inst)
 const struct vrrp_instance_stats *vrrp_instance_stats(const struct vrrp_instance *inst)
 {
 	return &inst->stats;
+}
+
+const struct vrrp_demux_stats *vrrp_instance_port_stats(const struct vrrp_instance *inst)
+{
+	return inst->port ? vrrp_port_stats(inst->port) : NULL;
 }
 
 struct in_addr vrrp_instance_primary(const struct vrrp_instance *inst)

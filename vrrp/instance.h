@@ -12,11 +12,13 @@
 
 #include "fsm.h"
 #include "packet.h"
+#include "port.h"
 #include "socket.h"
 
 /*
- * The instance owns its sockets (raw protocol 112, packet socket for ARP),
- * its timers and its state machine. It does not know how VIPs are added,
+ * The instance owns its timers and its state machine, and a share of its
+ * interface's sockets (raw protocol 112, packet socket for ARP: one pair
+ * per interface, struct vrrp_port, read once for every instance on it). It does not know how VIPs are added,
  * what a check is, or how anything is logged: it asks its owner through
  * struct vrrp_instance_ops, and the owner (agent/) carries that out.
  *
@@ -68,7 +70,9 @@ struct vrrp_instance_change {
 /* Callbacks into the owner. ctx is the owner's pointer. All required. */
 struct vrrp_instance_ops {
 	/* Add every VIP to the interface (becoming master). Returns 0 or a
-	 * negative errno; a failure is the owner's to report. */
+	 * negative errno; a failure is the owner's to report and retry: no
+	 * gratuitous ARP is sent for VIPs that are not there, until the
+	 * owner calls vrrp_instance_vips_added(). */
 	int (*add_vips)(void *ctx);
 	/* Remove every VIP we added (leaving master). */
 	int (*remove_vips)(void *ctx);
@@ -91,10 +95,15 @@ struct vrrp_instance_ops {
 	void (*reopen)(void *ctx);
 };
 
-/* Counters, always on, for status and tests. */
+/* Counters, always on, for status and tests. The receive counters see
+ * the datagrams that carry our VRID (the interface's demux hands us
+ * those, and counts the rest once: vrrp_instance_port_stats()). */
 struct vrrp_instance_stats {
-	uint64_t rx_packets;                      /* datagrams read */
+	uint64_t rx_packets;                      /* datagrams for our VRID */
 	uint64_t rx_adverts;                      /* accepted and fed to the FSM */
+	/* Refused at the IP header, a datagram's VRID is not known: such
+	 * drops are the interface's (vrrp_instance_port_stats()); these
+	 * stay 0 and are kept for the status and metrics layouts. */
 	uint64_t rx_sock_drops[VRRP_SOCK_DROP__COUNT];
 	uint64_t rx_drops[VRRP_DROP__COUNT];
 	uint64_t rx_wrong_if;                     /* arrived on another interface */
@@ -111,12 +120,14 @@ struct vrrp_instance;
 
 /*
  * Create an instance in state INIT, not yet attached to its interface.
- * loop: the event loop. conf: copied. ops/ctx: the owner's callbacks.
+ * loop: the event loop. ports: the owner's set of interface sockets,
+ * shared by all its instances (it must outlive them). conf: copied.
+ * ops/ctx: the owner's callbacks.
  * Returns 0 and *out, -EINVAL for a bad conf, or -ENOMEM.
  */
-int vrrp_instance_new(struct ev_loop *loop, const struct vrrp_instance_conf *conf,
-		      const struct vrrp_instance_ops *ops, void *ctx,
-		      struct vrrp_instance **out);
+int vrrp_instance_new(struct ev_loop *loop, struct vrrp_ports *ports,
+		      const struct vrrp_instance_conf *conf, const struct vrrp_instance_ops *ops,
+		      void *ctx, struct vrrp_instance **out);
 
 /*
  * Apply a changed configuration (a reload) without touching the state,
@@ -130,7 +141,7 @@ int vrrp_instance_new(struct ev_loop *loop, const struct vrrp_instance_conf *con
  */
 int vrrp_instance_update(struct vrrp_instance *inst, const struct vrrp_instance_conf *conf);
 
-/* Stop every watcher, close the sockets, free. Does not send anything or
+/* Stop every watcher, let go of the interface's sockets, free. Does not send anything or
  * touch VIPs: call vrrp_instance_stop() first for a clean exit. Accepts NULL. */
 void vrrp_instance_free(struct vrrp_instance *inst);
 
@@ -179,6 +190,10 @@ void vrrp_instance_stalled(struct vrrp_instance *inst);
  * Master_Down_Interval. */
 void vrrp_instance_resign(struct vrrp_instance *inst);
 
+/* The owner added, on a later attempt, the VIPs its add_vips could not
+ * add: a MASTER announces them now (the burst of becoming master). */
+void vrrp_instance_vips_added(struct vrrp_instance *inst);
+
 /* The operator's resign: a MASTER hands over as vrrp_instance_resign();
  * in any state the instance then never becomes MASTER until
  * vrrp_instance_resume() (VRRP_EV_ADMIN_RESIGN). */
@@ -195,5 +210,9 @@ struct in_addr vrrp_instance_primary(const struct vrrp_instance *inst);
 
 /* The I/O counters. */
 const struct vrrp_instance_stats *vrrp_instance_stats(const struct vrrp_instance *inst);
+
+/* The receive counters of the instance's interface (every datagram read
+ * there, each counted once), NULL while it has no socket. */
+const struct vrrp_demux_stats *vrrp_instance_port_stats(const struct vrrp_instance *inst);
 
 #endif

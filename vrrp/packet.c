@@ -294,9 +294,143 @@ enum vrrp_drop vrrp_pkt_decode(const uint8_t *buf, size_t len,
 		.addr_len = (uint8_t)alen,
 		.addrs = buf + VRRP_HDR_LEN,
 		.csum_kind = kind,
+		.csum_forms = (uint8_t)(1u << kind),
+		.auth_data = version == 2 ? buf + VRRP_HDR_LEN + (size_t)count * alen : NULL,
 		.length = (uint16_t)need,
 		.trailing = (uint16_t)(len - need > UINT16_MAX ? UINT16_MAX : len - need),
 	};
+	return VRRP_DROP_NONE;
+}
+
+/* ---- decode in two halves: per packet, then per instance --------------- */
+
+/* Folds a 32-bit partial sum to 16 bits with end-around carry (RFC 1071). */
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/*
+ * Every checksum form that verifies for this version and family, as bits
+ * 1u << enum vrrp_csum_kind. One pass over the message: the pseudo-header
+ * is a separate partial sum, and ones' complement addition does not care
+ * in which order the words come, so this agrees with csum_ok() for both
+ * forms (the pseudo-header sum is never zero: it holds the protocol).
+ */
+static unsigned verified_forms(const struct vrrp_pkt_ip *ip, unsigned version,
+			       const uint8_t *msg, size_t len)
+{
+	uint32_t msg_sum = csum_add(0, msg, len);
+	unsigned forms = 0;
+
+	/* v2 (RFC 3768 5.3.8) and v3 IPv4 in RFC 9568's reading. */
+	if ((version == 2 || ip->family == AF_INET) && csum_fold(msg_sum) == 0xffff)
+		forms |= 1u << VRRP_CSUM_KIND_MESSAGE_ONLY;
+	/* v3: IPv6 always, IPv4 in keepalived's and FRR's reading. */
+	if (version == 3 && csum_fold(msg_sum + pseudo_sum(ip, len)) == 0xffff)
+		forms |= 1u << VRRP_CSUM_KIND_PSEUDO_HEADER;
+	return forms;
+}
+
+enum vrrp_drop vrrp_pkt_decode_any(const uint8_t *buf, size_t len,
+				   const struct vrrp_pkt_ip *ip,
+				   struct vrrp_advert *out)
+{
+	size_t alen, need;
+	uint8_t version, count;
+	uint16_t interval;
+	unsigned forms;
+
+	alen = family_addr_len(ip->family);
+	if (alen == 0)
+		return VRRP_DROP_FAMILY;
+	/* RFC 5798 7.1 / RFC 3768 7.1: TTL (hop limit) MUST be 255. */
+	if (ip->ttl != VRRP_TTL)
+		return VRRP_DROP_TTL;
+	if (!buf || len < VRRP_HDR_LEN)
+		return VRRP_DROP_SHORT;
+	/* A version some instance could speak; which one is the instance's. */
+	version = buf[OFF_VERTYPE] >> 4;
+	if (version != 2 && version != 3)
+		return VRRP_DROP_VERSION;
+	if (version == 2 && ip->family != AF_INET)
+		return VRRP_DROP_FAMILY; /* RFC 3768 is IPv4 only */
+	if ((buf[OFF_VERTYPE] & 0x0f) != VRRP_TYPE_ADVERT)
+		return VRRP_DROP_TYPE;
+	count = buf[OFF_COUNT];
+	if (version == 3 && count == 0)
+		return VRRP_DROP_COUNT;
+	need = VRRP_HDR_LEN + (size_t)count * alen + (version == 2 ? VRRP_AUTH_LEN : 0);
+	if (len < need)
+		return VRRP_DROP_LENGTH;
+	forms = verified_forms(ip, version, buf, need);
+	if (forms == 0)
+		return VRRP_DROP_CSUM;
+	if (version == 2)
+		interval = buf[OFF_V2_INT];
+	else
+		interval = (uint16_t)((buf[OFF_V3_INT] << 8 | buf[OFF_V3_INT + 1]) & V3_INT_MASK);
+	if (interval == 0)
+		return VRRP_DROP_INTERVAL;
+
+	*out = (struct vrrp_advert){
+		.version = version,
+		.vrid = buf[OFF_VRID],
+		.priority = buf[OFF_PRIO],
+		.count = count,
+		.interval_raw = interval,
+		.interval_cs = (uint16_t)(version == 2 ? interval * 100 : interval),
+		.auth_type = version == 2 ? buf[OFF_V2_AUTH] : 0,
+		.family = ip->family,
+		.addr_len = (uint8_t)alen,
+		.addrs = buf + VRRP_HDR_LEN,
+		/* What auto mode picks: the pseudo-header form first. */
+		.csum_kind = (forms & (1u << VRRP_CSUM_KIND_PSEUDO_HEADER))
+				     ? VRRP_CSUM_KIND_PSEUDO_HEADER
+				     : VRRP_CSUM_KIND_MESSAGE_ONLY,
+		.csum_forms = (uint8_t)forms,
+		.auth_data = version == 2 ? buf + VRRP_HDR_LEN + (size_t)count * alen : NULL,
+		.length = (uint16_t)need,
+		.trailing = (uint16_t)(len - need > UINT16_MAX ? UINT16_MAX : len - need),
+	};
+	return VRRP_DROP_NONE;
+}
+
+enum vrrp_drop vrrp_pkt_check_policy(const struct vrrp_advert *adv,
+				     const struct vrrp_pkt_rx_policy *policy,
+				     enum vrrp_csum_kind *kind)
+{
+	unsigned forms = adv->csum_forms;
+
+	/* 7.1: version MUST match the instance's. */
+	if (adv->version != policy->version)
+		return VRRP_DROP_VERSION;
+	if (adv->version == 3 && adv->family == AF_INET) {
+		/* The forms this instance's checksum mode allows, in
+		 * v3_ipv4_csum()'s order. */
+		if (policy->csum != VRRP_CSUM_RFC9568 &&
+		    (forms & (1u << VRRP_CSUM_KIND_PSEUDO_HEADER)))
+			*kind = VRRP_CSUM_KIND_PSEUDO_HEADER;
+		else if (policy->csum != VRRP_CSUM_PSEUDO_HEADER &&
+			 (forms & (1u << VRRP_CSUM_KIND_MESSAGE_ONLY)))
+			*kind = VRRP_CSUM_KIND_MESSAGE_ONLY;
+		else
+			return VRRP_DROP_CSUM;
+	} else {
+		/* v2 and v3 IPv6 have one form, checked by decode_any. */
+		*kind = adv->csum_kind;
+	}
+	if (adv->version == 2) {
+		/* RFC 3768 7.1: Auth Type MUST match the configured method... */
+		if (adv->auth_type != policy->auth_type || policy->auth_type > VRRP_AUTH_PASS)
+			return VRRP_DROP_AUTH_TYPE;
+		/* ...and the method is performed: RFC 2338 5.3.6.1 simple password. */
+		if (policy->auth_type == VRRP_AUTH_PASS &&
+		    (!adv->auth_data || memcmp(adv->auth_data, policy->auth_data, VRRP_AUTH_LEN) != 0))
+			return VRRP_DROP_AUTH_DATA;
+	}
 	return VRRP_DROP_NONE;
 }
 
@@ -309,6 +443,10 @@ static bool addrs_match(const struct vrrp_advert *adv, const struct vrrp_pkt_ins
 
 	if (adv->count != view->count)
 		return false;
+	/* A peer configured alike lists them in our order: one comparison
+	 * instead of count * count on every advert a BACKUP receives. */
+	if (memcmp(adv->addrs, view->addrs, (size_t)adv->count * alen) == 0)
+		return true;
 	for (size_t i = 0; i < adv->count; i++) {
 		bool found = false;
 

@@ -148,6 +148,8 @@ struct vrrp_advert {
 	uint8_t addr_len;            /* 4 or 16 */
 	const uint8_t *addrs;        /* count * addr_len bytes inside the buffer */
 	enum vrrp_csum_kind csum_kind; /* the form that verified */
+	uint8_t csum_forms;          /* every form that verified: bits 1u << enum vrrp_csum_kind */
+	const uint8_t *auth_data;    /* v2: the 8 auth bytes inside the buffer; NULL for v3 */
 	uint16_t length;             /* bytes of the VRRP message proper */
 	uint16_t trailing;           /* bytes after it, ignored (see decode) */
 };
@@ -180,6 +182,39 @@ enum vrrp_drop vrrp_pkt_decode(const uint8_t *buf, size_t len,
 			       const struct vrrp_pkt_ip *ip,
 			       const struct vrrp_pkt_rx_policy *policy,
 			       struct vrrp_advert *out);
+
+/*
+ * vrrp_pkt_decode() in two halves, for a receiver shared by every instance
+ * on an interface (vrrp/rx_demux.c): the checks that depend only on the
+ * packet run once per packet, the ones that depend on the instance's
+ * settings once per instance the packet is for.
+ *
+ * vrrp_pkt_decode_any(): what no instance setting changes, in
+ * vrrp_pkt_decode()'s order: family (v2 only over IPv4), TTL == 255
+ * (always: no policy here), the fixed header, version 2 or 3, type,
+ * v3 count >= 1, length, a checksum that verifies in at least one form
+ * its version and family allow (v3 IPv4: both are tried, and
+ * out->csum_forms says which verified; out->csum_kind is the one auto
+ * mode would pick), interval != 0. Returns VRRP_DROP_NONE and fills
+ * *out (out->vrid tells which instance it is for), or the drop reason.
+ */
+enum vrrp_drop vrrp_pkt_decode_any(const uint8_t *buf, size_t len,
+				   const struct vrrp_pkt_ip *ip,
+				   struct vrrp_advert *out);
+
+/*
+ * The rest of vrrp_pkt_decode() for an advert vrrp_pkt_decode_any()
+ * accepted: version == policy->version, a checksum form policy->csum
+ * allows among adv->csum_forms (auto prefers the pseudo-header form, as
+ * vrrp_pkt_decode() does), v2 auth type and PASS password. Sets *kind to
+ * the form this instance accepts it in. policy->skip_ttl_check is not
+ * looked at (decode_any checked the TTL). Returns VRRP_DROP_NONE or the
+ * reason. Together the two accept exactly what vrrp_pkt_decode() accepts;
+ * for a packet with several faults the reason named may differ.
+ */
+enum vrrp_drop vrrp_pkt_check_policy(const struct vrrp_advert *adv,
+				     const struct vrrp_pkt_rx_policy *policy,
+				     enum vrrp_csum_kind *kind);
 
 /* Notices from vrrp_pkt_check_instance(): worth a log line, not a drop. */
 enum vrrp_notice {

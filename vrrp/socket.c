@@ -139,36 +139,59 @@ enum vrrp_sock_drop vrrp_sock_parse_ipv4(const uint8_t *buf, size_t len,
 	return VRRP_SOCK_OK;
 }
 
-int vrrp_sock_recv(int fd, uint8_t *buf, size_t cap, struct vrrp_rx_info *info,
-		   enum vrrp_sock_drop *drop)
+int vrrp_sock_recv_batch(int fd, struct vrrp_sock_slot *slots, size_t n)
 {
-	struct sockaddr_in from;
-	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct sockaddr_in from[VRRP_SOCK_BATCH_MAX];
+	struct iovec iov[VRRP_SOCK_BATCH_MAX];
 	union {
 		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
 		struct cmsghdr align;
-	} control;
-	struct msghdr mh = {
-		.msg_name = &from, .msg_namelen = sizeof(from),
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
-	};
-	ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
-	if (n < 0)
+	} control[VRRP_SOCK_BATCH_MAX];
+	struct mmsghdr mm[VRRP_SOCK_BATCH_MAX];
+
+	if (n > VRRP_SOCK_BATCH_MAX)
+		n = VRRP_SOCK_BATCH_MAX;
+	for (size_t i = 0; i < n; i++) {
+		iov[i] = (struct iovec){ .iov_base = slots[i].buf, .iov_len = slots[i].cap };
+		mm[i] = (struct mmsghdr){ .msg_hdr = {
+			.msg_name = &from[i], .msg_namelen = sizeof(from[i]),
+			.msg_iov = &iov[i], .msg_iovlen = 1,
+			.msg_control = control[i].buf, .msg_controllen = sizeof(control[i].buf),
+		} };
+	}
+	int got = recvmmsg(fd, mm, (unsigned)n, MSG_DONTWAIT, NULL);
+	if (got < 0)
 		return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -errno;
 
-	memset(info, 0, sizeof(*info));
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
-			struct in_pktinfo pi;
-			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
-			info->ifindex = pi.ipi_ifindex;
+	for (int i = 0; i < got; i++) {
+		struct msghdr *mh = &mm[i].msg_hdr;
+		slots[i].len = mm[i].msg_len;
+		slots[i].ifindex = 0;
+		slots[i].truncated = (mh->msg_flags & MSG_TRUNC) != 0;
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+			if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+				struct in_pktinfo pi;
+				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+				slots[i].ifindex = pi.ipi_ifindex;
+			}
 		}
 	}
-	if (mh.msg_flags & MSG_TRUNC) {
-		*drop = VRRP_SOCK_DROP_IPHDR;
-		return 1;
-	}
-	*drop = vrrp_sock_parse_ipv4(buf, (size_t)n, info);
-	return 1;
+	return got;
+}
+
+int vrrp_sock_rcvbuf(int fd, int bytes)
+{
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) == 0)
+		return 0;
+	return setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) < 0 ? -errno : 0;
+}
+
+int vrrp_sock_membership(int fd, int ifindex, bool join)
+{
+	struct ip_mreqn mreq = { .imr_ifindex = ifindex };
+	mreq.imr_multiaddr.s_addr = htonl(VRRP_MCAST_GROUP_V4);
+	if (setsockopt(fd, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, &mreq,
+		       sizeof(mreq)) < 0)
+		return -errno;
+	return 0;
 }

@@ -38,8 +38,9 @@ const char *vrrp_sock_drop_name(enum vrrp_sock_drop drop);
 /*
  * Open a non-blocking raw socket for VRRP on one interface.
  * ifname/ifindex: the interface; the socket is bound to it (SO_BINDTODEVICE)
- * so adverts from other links never reach this instance. multicast: join
- * 224.0.0.18 on that interface only (false for unicast-only instances).
+ * so adverts from other links never reach it. multicast: join 224.0.0.18
+ * on that interface only (false: unicast only, or join later with
+ * vrrp_sock_membership()).
  * Outgoing TTL is 255 (RFC 5798 5.1.1.3); our own multicast is not looped
  * back. Returns the fd, or a negative errno; *what names the failing step.
  */
@@ -54,14 +55,38 @@ int vrrp_sock_open(const char *ifname, int ifindex, bool multicast, const char *
 int vrrp_sock_send(int fd, int ifindex, struct in_addr src, struct in_addr dst,
 		   const uint8_t *msg, size_t len);
 
+/* Most datagrams vrrp_sock_recv_batch() reads in one system call. */
+#define VRRP_SOCK_BATCH_MAX 16
+
+/* One datagram of a batch read: the buffer is the caller's. */
+struct vrrp_sock_slot {
+	uint8_t *buf;            /* in: where the datagram goes (1500 bytes is enough for any advert) */
+	size_t cap;              /* in: its size */
+	size_t len;              /* out: bytes read */
+	int ifindex;             /* out: interface it arrived on (IP_PKTINFO), 0 if unknown */
+	bool truncated;          /* out: longer than cap (MSG_TRUNC): refuse it */
+};
+
 /*
- * Receive one datagram into buf (cap bytes; 1500 is enough for any advert)
- * and validate its IPv4 header. Returns 1 with *info filled and *drop =
- * VRRP_SOCK_OK for a datagram to decode, 1 with *drop set for one refused
- * here, 0 when nothing is pending, or a negative errno.
+ * Read up to n (at most VRRP_SOCK_BATCH_MAX) pending datagrams with one
+ * recvmmsg(), so a burst of adverts costs one system call rather than
+ * one per datagram plus the one that finds the socket empty. Returns how
+ * many were read (0 when nothing is pending), or a negative errno.
  */
-int vrrp_sock_recv(int fd, uint8_t *buf, size_t cap, struct vrrp_rx_info *info,
-		   enum vrrp_sock_drop *drop);
+int vrrp_sock_recv_batch(int fd, struct vrrp_sock_slot *slots, size_t n);
+
+/*
+ * Make the socket's receive buffer at least bytes: SO_RCVBUFFORCE (with
+ * CAP_NET_ADMIN, beyond net.core.rmem_max), else SO_RCVBUF (capped there).
+ * Returns 0 or a negative errno (the buffer is then as it was).
+ */
+int vrrp_sock_rcvbuf(int fd, int bytes);
+
+/*
+ * Join (true) or leave (false) 224.0.0.18 on ifindex only (RFC 5798
+ * 5.1.1.2). Returns 0 or a negative errno.
+ */
+int vrrp_sock_membership(int fd, int ifindex, bool join);
 
 /*
  * Pure: validate an IPv4 header at the start of buf (len bytes as read)

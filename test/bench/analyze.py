@@ -483,6 +483,14 @@ def main():
     ds = kept_datasafety(out)
     if ds:
         L.append(ds)
+    # Likewise "Advert loss", from test/bench/loss.sh.
+    loss = kept_section(out, LOSS_BEGIN, LOSS_END)
+    if loss:
+        L.append(loss)
+    # Likewise "Many instances on one interface", from test/bench/scale.sh.
+    many = kept_section(out, SCALE_BEGIN, SCALE_END)
+    if many:
+        L.append(many)
 
     L.append("## keepalived's track_process\n")
     L.append("keepalived can also follow mysqld with `track_process` (kernel process events, about 80 ms after "
@@ -550,15 +558,28 @@ DS_BEGIN = "<!-- datasafety: begin"
 DS_END = "<!-- datasafety: end -->"
 
 
-def kept_datasafety(out):
-    """The Data safety section of OUT/RESULTS.md (between its markers), or ''."""
+LOSS_BEGIN = "<!-- loss: begin"
+LOSS_END = "<!-- loss: end -->"
+
+
+SCALE_BEGIN = "<!-- scale: begin"
+SCALE_END = "<!-- scale: end -->"
+
+
+def kept_section(out, begin, end):
+    """The section of OUT/RESULTS.md between the markers begin and end, or ''."""
     try:
         with open(os.path.join(out, "RESULTS.md")) as f:
             old = f.read()
     except OSError:
         return ""
-    b, e = old.find(DS_BEGIN), old.find(DS_END)
-    return old[b:e + len(DS_END)] + "\n" if 0 <= b < e else ""
+    b, e = old.find(begin), old.find(end)
+    return old[b:e + len(end)] + "\n" if 0 <= b < e else ""
+
+
+def kept_datasafety(out):
+    """The Data safety section of OUT/RESULTS.md (between its markers), or ''."""
+    return kept_section(out, DS_BEGIN, DS_END)
 
 
 if __name__ == "__main__":

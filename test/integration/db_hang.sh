@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # SIGSTOP of the master's mysqld (hung: the kernel still accepts TCP, mysqld
-# never answers): h1's check times out fall times, h1 advertises priority
-# 50 and h2 takes the VIP after one Skew_Time. Meanwhile h1's adverts never
+# never answers): h1's check times out fall times, its probes overlapping
+# (a fresh connection every interval beside the hung one, at most fall),
+# so the fall-th failure comes timeout + (fall - 1) x interval after the
+# first hung probe; h1 advertises priority 50 and h2 takes the VIP after
+# one Skew_Time. Meanwhile h1's adverts never
 # pause (a client namespace captures them). After SIGCONT h1's check
 # recovers and, with preempt = yes, h1 takes the VIP back. Shipped timing
 # defaults: advert and check interval 200 ms, timeout 500 ms, fall 2.
@@ -16,7 +19,8 @@ db_lab_up || exit 1
 db_vigil_conf h1 "$LAB_DIR/h1.ini" priority=150 preempt=yes advert_interval= || exit 1
 db_vigil_conf h2 "$LAB_DIR/h2.ini" priority=100 preempt=yes advert_interval= || exit 1
 ADVERT=200 INTERVAL=200 TIMEOUT=500 FALL=2 SKEW=121 # SKEW: (256 - 100) * 200 / 256
-LIMIT=$((INTERVAL + FALL * (INTERVAL > TIMEOUT ? INTERVAL : TIMEOUT) + SKEW + 150))
+DETECT=$((TIMEOUT + (FALL - 1) * INTERVAL)) # fall-th failure after the first hung probe
+LIMIT=$((INTERVAL + DETECT + SKEW + 150))
 GAP_LIMIT=$((ADVERT * 3 / 2))
 
 echo "== both nodes up, VIP on the primary"
@@ -59,7 +63,7 @@ kill -STOP "$pid"
 db_time_takeover "$t0" 5000 7000
 echo "  last probe $idle ms before the lookup; slept $delay ms to stop mysqld ~20 ms after a probe, at $(date -d @$((t0 / 1000)) +%T).$(printf %03d $((t0 % 1000)))"
 echo "  SIGSTOP -> VIP on h2: ${t_vip:-never} ms; SIGSTOP -> client served by h2: ${t_cli:-never} ms"
-check_ms "VIP on h2 within interval + fall x max(interval, timeout) + Skew_Time + 150 = $INTERVAL + $FALL x $TIMEOUT + $SKEW + 150 ms" \
+check_ms "VIP on h2 within interval + timeout + (fall - 1) x interval + Skew_Time + 150 = $INTERVAL + $TIMEOUT + $((FALL - 1)) x $INTERVAL + $SKEW + 150 ms" \
 	"${t_vip:-99999}" "$LIMIT"
 check_ms "client served by h2 through the VIP within the same $LIMIT ms" "${t_cli:-99999}" "$LIMIT"
 lab_wait_for 2000 lab_vip_held_by $VIP h2 >/dev/null
@@ -74,7 +78,7 @@ t_fail=$(log_ms h1.vigild.log 'check ping: failed')
 t_prio=$(log_ms h1.vigild.log 'instance vi: priority 150 -> 50')
 if [ -n "$t_fail" ] && [ -n "$t_prio" ]; then
 	echo "  first hung probe -> priority 50: $((t_prio - t_fail + TIMEOUT)) ms" \
-		"(fall x max(interval, timeout) = $((FALL * (INTERVAL > TIMEOUT ? INTERVAL : TIMEOUT))) ms)"
+		"(timeout + (fall - 1) x interval = $DETECT ms)"
 fi
 
 echo "== h1's adverts while its check hung"

@@ -338,6 +338,106 @@ static void ping_sigstop(void **s)
 	run_free(rn);
 }
 
+/* Connections the vigil user holds on a server (root's own not counted). */
+static int vigil_connections(const char *dir)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd,
+		 "mariadb --defaults-file=%s/root.cnf -N -B -e \"SELECT COUNT(*) FROM "
+		 "information_schema.processlist WHERE user='vigil'\"", dir);
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	int n = -1;
+	if (fscanf(f, "%d", &n) != 1)
+		n = -1;
+	pclose(f);
+	assert_true(n >= 0);
+	return n;
+}
+
+/* Seconds between the n-th and (n+1)-th failed results from index from. */
+static double failure_gap(const struct run *rn, int from, double *first)
+{
+	int a = -1, b = -1;
+	for (int i = from; i < rn->n && b < 0; i++) {
+		if (rn->res[i].status != CHECK_FAILED)
+			continue;
+		if (a < 0)
+			a = i;
+		else
+			b = i;
+	}
+	assert_true(a >= 0 && b >= 0);
+	*first = rn->at[a];
+	return rn->at[b] - rn->at[a];
+}
+
+/*
+ * Hung server with overlapping probes (max_inflight 2, as fall 2): the
+ * second probe starts on a fresh connection an interval after the first,
+ * so the second failure comes an interval after the first, not a timeout
+ * after it. After SIGCONT the check recovers and one connection is left.
+ */
+static void ping_sigstop_overlap(void **s)
+{
+	(void)s;
+	const char *dir = env("MDB_S");
+	struct check_params p = ping_params(dir, "vigil.cnf");
+	p.max_inflight = 2;
+	p.connect_interval_ms = 0;
+	struct run *rn = run_new(&mysql_ping_type, &p);
+	assert_true(run_for(rn, 3000, is_ok));
+	int from = rn->n;
+	pid_t pid = server_pid(dir);
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	double t0 = ev_time();
+	run_for(rn, 1500, NULL);
+	kill(pid, SIGCONT);
+	double first;
+	double gap = failure_gap(rn, from, &first);
+	printf("#   failures %.0f and %.0f ms after SIGSTOP (interval 200, timeout 500)\n",
+	       (first - t0) * 1000, (first + gap - t0) * 1000);
+	assert_true(first - t0 < 0.2 + 0.5 + 0.2);
+	assert_true(gap < 0.2 + 0.1);       /* an interval, not the 500 ms timeout */
+	assert_true(rn->max_gap < 0.15);
+	assert_true(check_get_stats(rn->chk)->overlapped >= 1);
+	assert_true(run_for(rn, 3000, is_ok)); /* recovers after SIGCONT */
+	run_for(rn, 1000, NULL);
+	assert_true(vigil_connections(dir) <= 1);
+	run_free(rn);
+}
+
+/*
+ * A slow server that answers (the query takes 300 ms, the interval 200):
+ * after the first answer probes go one at a time, on one connection.
+ */
+static void ping_slow_one_connection(void **s)
+{
+	(void)s;
+	const char *dir = env("MDB_S");
+	struct check_params p = ping_params(dir, "vigil.cnf");
+	p.max_inflight = 2;
+	p.connect_interval_ms = 0;
+	p.slow_ms = 1000;
+	p.query = "SELECT SLEEP(0.3)";
+	struct run *rn = run_new(&mysql_ping_type, &p);
+	assert_true(run_for(rn, 3000, is_ok));
+	run_for(rn, 800, NULL);
+	uint64_t overlapped = check_get_stats(rn->chk)->overlapped;
+	int most = 0;
+	for (int i = 0; i < 6; i++) {
+		run_for(rn, 250, NULL);
+		int n = vigil_connections(dir);
+		most = n > most ? n : most;
+	}
+	printf("#   at most %d connection(s) of vigil; %llu overlapping probe(s) in all\n", most,
+	       (unsigned long long)check_get_stats(rn->chk)->overlapped);
+	assert_int_equal(check_get_stats(rn->chk)->overlapped, overlapped);
+	assert_true(most <= 1);
+	assert_int_equal(count_status(rn, 0, CHECK_FAILED), 0);
+	run_free(rn);
+}
+
 /* --- mysql_replication ----------------------------------------------------- */
 
 static struct check_params repl_params(const char *dir, const char *cnf_name)
@@ -421,6 +521,31 @@ static void repl_primary_killed(void **s)
 	run_free(rn);
 }
 
+/* The replica hung, with overlapping probes: failures an interval apart,
+ * then ok again after SIGCONT. */
+static void repl_sigstop_overlap(void **s)
+{
+	(void)s;
+	const char *r = env("MDB_R");
+	struct check_params p = repl_params(r, "vigil.cnf");
+	p.max_inflight = 2;
+	struct run *rn = run_new(&mysql_replication_type, &p);
+	assert_true(run_for(rn, 3000, is_ok));
+	int from = rn->n;
+	pid_t pid = server_pid(r);
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	double t0 = ev_time();
+	run_for(rn, 1500, NULL);
+	kill(pid, SIGCONT);
+	double first;
+	double gap = failure_gap(rn, from, &first);
+	printf("#   failures %.0f and %.0f ms after SIGSTOP\n", (first - t0) * 1000,
+	       (first + gap - t0) * 1000);
+	assert_true(gap < 0.2 + 0.1);
+	assert_true(run_for(rn, 3000, is_ok));
+	run_free(rn);
+}
+
 /* Last: kill -9 of the standalone server, seen at once by the idle watch. */
 static void ping_server_killed(void **s)
 {
@@ -451,9 +576,12 @@ int main(void)
 		cmocka_unit_test_teardown(ping_kill_connection, teardown),
 		cmocka_unit_test_teardown(ping_wait_timeout, teardown),
 		cmocka_unit_test_teardown(ping_sigstop, teardown),
+		cmocka_unit_test_teardown(ping_sigstop_overlap, teardown),
+		cmocka_unit_test_teardown(ping_slow_one_connection, teardown),
 		cmocka_unit_test_teardown(repl_not_replica, teardown),
 		cmocka_unit_test_teardown(repl_running_then_sql_stopped, teardown),
 		cmocka_unit_test_teardown(repl_missing_privilege, teardown),
+		cmocka_unit_test_teardown(repl_sigstop_overlap, teardown),
 		cmocka_unit_test_teardown(repl_primary_killed, teardown),
 		cmocka_unit_test_teardown(ping_server_killed, teardown),
 	};

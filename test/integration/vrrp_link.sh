@@ -127,4 +127,30 @@ check "h2 released $VIP2 (no host's eth0 has it)" lab_vip_held_by $VIP2 ""
 check "h2 heard h1's eth1 address as master" \
 	vigil_log_has h2.vigild.log 'MASTER -> BACKUP \(higher-priority-advert; priority 100, master heard: 198\.18\.0\.21 priority 150\)'
 check "$VIP2 answers ping from the client" lab_ping c $VIP2
+
+echo "== eth1 deleted and created again (a new ifindex): new sockets, the VIP back on h1"
+raw_sockets() { lab_exec h1 awk 'NR > 1' /proc/net/raw | wc -l; }
+idx0=$(ip -n "$(lab_ns h1)" -o link show dev eth1 | cut -d: -f1)
+n=$(vigil_transitions h1.vigild.log)
+ip -n "$(lab_ns sw)" link del p-h1e # the pair goes, eth1 with it
+ms=$(lab_wait_for 3000 vigil_in_state h1.vigild.log FAULT)
+check "h1 FAULT once eth1 is gone ($ms ms)" vigil_in_state h1.vigild.log FAULT
+lab_wait_for 3000 vip_on h2 eth0 $VIP2 >/dev/null
+check "h2 holds $VIP2 meanwhile" lab_vip_held_by $VIP2 h2
+check "h1's socket for the old eth1 closed ($(raw_sockets) raw sockets)" test "$(raw_sockets)" = 0
+ip -n "$(lab_ns sw)" link add p-h1e type veth peer name eth1 netns "$(lab_ns h1)" &&
+	ip -n "$(lab_ns sw)" link set p-h1e master br0 &&
+	ip -n "$(lab_ns sw)" link set p-h1e up &&
+	ip -n "$(lab_ns h1)" addr add 198.18.0.21/24 dev eth1 &&
+	ip -n "$(lab_ns h1)" link set eth1 up
+idx1=$(ip -n "$(lab_ns h1)" -o link show dev eth1 | cut -d: -f1)
+check "eth1 is back with a new index ($idx0 -> $idx1)" test "$idx1" != "$idx0"
+ms=$(lab_wait_for 3000 vip_on h1 eth1 $VIP2)
+check "h1 holds $VIP2 on the new eth1 ($ms ms)" vip_on h1 eth1 $VIP2
+lab_wait_for 2000 eval "! vip_on h2 eth0 $VIP2" >/dev/null
+check "h2 released $VIP2" eval "! vip_on h2 eth0 $VIP2"
+check "one raw socket in h1, on the new eth1 ($(raw_sockets))" test "$(raw_sockets)" = 1
+seq=$(transitions_since h1.vigild.log "$n")
+check "h1's changes: MASTER>FAULT(link-down) FAULT>BACKUP(link-up) BACKUP>MASTER (got: $seq)" \
+	eval '[[ $seq =~ ^MASTER\>FAULT\(link-down\)\ FAULT\>BACKUP\(link-up\)\ BACKUP\>MASTER\((preempt|health-takeover)\)$ ]]'
 finish

@@ -97,6 +97,10 @@ lab_kill "$h1" TERM
 lab_wait_for 3000 lab_pid_gone "$h1" >/dev/null
 check "h1's vigild exited" lab_pid_gone "$h1"
 lab_wait_for 3000 lab_vip_held_by $VIP h2 >/dev/null
+# h2's MASTER scripts (notify_master, then notify) run one after the
+# other: stop it only once both have reported, or the second may look
+# for the VIP after the stop removed it.
+lab_wait_for 3000 has_lines "$LAB_DIR/h2.notify" 6 >/dev/null
 lab_kill "$h2" TERM
 lab_wait_for 3000 lab_pid_gone "$h2" >/dev/null
 check "h2's vigild exited" lab_pid_gone "$h2"

@@ -215,6 +215,18 @@ int net_add(struct net *net, const struct vrrp_fsm_config *c)
 	return i;
 }
 
+/* 0..99, from a xorshift64 generator: the same sequence every run. */
+static unsigned net_rand_pct(struct net *net)
+{
+	uint64_t x = net->rng ? net->rng : 1;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	net->rng = x;
+	return (unsigned)((x >> 11) % 100u);
+}
+
 /* Carry out node i's actions as the glue would, checking each. */
 static void net_exec(struct net *net, int i, const struct vrrp_fsm_actions *out)
 {
@@ -226,6 +238,10 @@ static void net_exec(struct net *net, int i, const struct vrrp_fsm_actions *out)
 			net->adverts_sent[i]++;
 			if (!net->connected[i])
 				break;
+			if (net->loss_pct[i] && net_rand_pct(net) < net->loss_pct[i]) {
+				net->adverts_lost[i]++;
+				break;
+			}
 			assert_true(net->qn < NET_QUEUE);
 			net->q[net->qn].from = i;
 			net->q[net->qn].prio = a->advert_priority;
@@ -389,6 +405,8 @@ void net_run(struct net *net, uint64_t until)
 		if (next > until)
 			break;
 		assert_true(next >= net->now);  /* never asked to go back */
+		if (net_master_count(net, NULL) >= 2)
+			net->two_masters_ms += next - net->now;
 		net->now = next;
 		for (int i = 0; i < net->n; i++) {
 			if (net->frozen[i])
@@ -400,6 +418,8 @@ void net_run(struct net *net, uint64_t until)
 		}
 		net_check(net);
 	}
+	if (net_master_count(net, NULL) >= 2 && until > net->now)
+		net->two_masters_ms += until - net->now;
 	net->now = until;
 }
 

@@ -151,6 +151,12 @@ struct net {
 	int qn;
 	int settled_master;               /* -1: do not check */
 	unsigned master_changes;          /* after net_settle() */
+	/* Random loss (test_fsm_loss.c): each advert node i sends is lost
+	 * with probability loss_pct[i] / 100 (0: none), drawn from rng. */
+	unsigned loss_pct[NET_MAX];
+	uint64_t rng;                     /* xorshift64 state; 0 is taken as 1 */
+	unsigned adverts_lost[NET_MAX];
+	uint64_t two_masters_ms;          /* net_run() time with two or more MASTERs */
 
 	/* The data safety glue's state, used only when .glue is set. */
 	bool plain;                       /* fail on any data safety action */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Unit tests for the check scheduler, with a fake checker on a real libev loop.
+// Unit tests for the check scheduler with a fake checker: on a fake clock
+// (what happened and when), and once on libev's clock (that it runs).
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,565 +12,407 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "check.h"
+#include "check_steps.h"
 #include "test_util.h"
 
-/* Every loop in these tests stops after this long, whatever happens. */
+/* The libev test's loop stops after this long, whatever happens. */
 #define GUARD_S 3.0
-#define MAX_RESULTS 32
-
-enum fake_mode {
-	FAKE_NOW,   /* report from inside start() */
-	FAKE_LATER, /* report after later_s */
-	FAKE_NEVER, /* never report: only the scheduler's timeout ends it */
-};
-
-/* One test's world: the fake checker's knobs and counters, and what the
- * owner's callback saw. The fake's state is the fixture itself. */
-struct fx {
-	struct ev_loop *loop;
-	struct check *chk;
-	/* fake checker */
-	enum fake_mode mode;
-	double later_s;
-	enum check_status status;
-	int create_rc;
-	ev_timer later_w;
-	bool probe_open;  /* started, not yet reported or cancelled */
-	bool in_start;
-	bool report_late; /* report even after a cancel (a buggy checker) */
-	int creates, starts, cancels, destroys;
-	/* owner */
-	int results;
-	struct check_result res[MAX_RESULTS];
-	double res_at[MAX_RESULTS];
-	double start_at[MAX_RESULTS]; /* when fake_start ran, since t0 */
-	int stop_after;     /* callback calls check_stop at this many results */
-	int probe_now_until;/* callback calls check_probe_now below this many */
-	int break_after;    /* ev_break once this many results */
-	double t0;
-	/* a test-driven event */
-	ev_timer poke_w;
-	void (*poke)(struct fx *f);
-};
-
-static struct fx *current;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* ---- the fake checker ---- */
-
-static void fake_report(struct fx *f)
-{
-	struct check_result r;
-
-	f->probe_open = false;
-	check_result_set(&r, f->status, "fake %s", check_status_name(f->status));
-	r.value = 42;
-	check_report(f->chk, &r);
-}
-
-static void later_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct fx *f = w->data;
-
-	(void)loop;
-	(void)revents;
-	fake_report(f);
-}
-
-static int fake_create(struct check *chk, const struct check_params *p, void **state,
-		       char *err, size_t errlen)
-{
-	struct fx *f = current;
-
-	(void)p;
-	f->creates++;
-	if (f->create_rc < 0) {
-		snprintf(err, errlen, "fake refuses");
-		return f->create_rc;
-	}
-	/* The scheduler must be usable from create already. */
-	assert_ptr_equal(check_loop(chk), f->loop);
-	assert_string_equal(check_name(chk), "fake1");
-	f->chk = chk;
-	*state = f;
-	return 0;
-}
-
-static void fake_start(void *state)
-{
-	struct fx *f = state;
-
-	/* Never re-entered, never two probes at once. */
-	assert_false(f->in_start);
-	assert_false(f->probe_open);
-	f->in_start = true;
-	if (f->starts < MAX_RESULTS)
-		f->start_at[f->starts] = now_s() - f->t0;
-	f->starts++;
-	f->probe_open = true;
-	switch (f->mode) {
-	case FAKE_NOW:
-		fake_report(f);
-		break;
-	case FAKE_LATER:
-		ev_timer_set(&f->later_w, f->later_s, 0.0);
-		ev_timer_start(f->loop, &f->later_w);
-		break;
-	case FAKE_NEVER:
-		break;
-	}
-	f->in_start = false;
-}
-
-static void fake_cancel(void *state)
-{
-	struct fx *f = state;
-
-	assert_true(f->probe_open);
-	f->probe_open = false;
-	f->cancels++;
-	if (!f->report_late)
-		ev_timer_stop(f->loop, &f->later_w);
-}
-
-static void fake_destroy(void *state)
-{
-	struct fx *f = state;
-
-	f->destroys++;
-	ev_timer_stop(f->loop, &f->later_w);
-}
-
-static const struct check_type fake_type = {
-	.name = "fake",
-	.create = fake_create,
-	.start = fake_start,
-	.cancel = fake_cancel,
-	.destroy = fake_destroy,
-};
-
-/* ---- the owner ---- */
-
-static void on_result(void *ctx, struct check *chk, const struct check_result *r)
-{
-	struct fx *f = ctx;
-
-	assert_ptr_equal(chk, f->chk);
-	assert_true(f->results < MAX_RESULTS);
-	f->res[f->results] = *r;
-	f->res_at[f->results] = now_s() - f->t0;
-	f->results++;
-	if (f->stop_after && f->results == f->stop_after)
-		check_stop(chk);
-	if (f->results < f->probe_now_until)
-		check_probe_now(chk);
-	if (f->break_after && f->results >= f->break_after)
-		ev_break(f->loop, EVBREAK_ONE);
-}
-
-/* Run until n results, or max_s; returns whether n results came. */
-static bool run_until_results(struct fx *f, int n, double max_s)
-{
-	bool ok;
-
-	f->break_after = n;
-	ok = tu_run_until_count(f->loop, &f->results, n, max_s);
-	f->break_after = 0;
-	return ok;
-}
-
-static void poke_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct fx *f = w->data;
-
-	(void)loop;
-	(void)revents;
-	f->poke(f);
-}
-
-/* Call fn(f) from the loop after s seconds. */
-static void poke_at(struct fx *f, double s, void (*fn)(struct fx *f))
-{
-	f->poke = fn;
-	ev_timer_set(&f->poke_w, s, 0.0);
-	ev_timer_start(f->loop, &f->poke_w);
-}
-
-static int make_check(struct fx *f, uint32_t interval_ms, uint32_t timeout_ms)
-{
-	struct check_params p = { .name = "fake1", .interval_ms = interval_ms,
-				  .timeout_ms = timeout_ms };
-	char err[128];
-
-	return check_new(&f->chk, f->loop, &fake_type, &p, on_result, f, err, sizeof(err));
-}
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	f->loop = ev_loop_new(EVFLAG_AUTO);
-	if (!f->loop)
-		return -1;
-	f->status = CHECK_OK;
-	ev_timer_init(&f->later_w, later_cb, 0.0, 0.0);
-	f->later_w.data = f;
-	ev_timer_init(&f->poke_w, poke_cb, 0.0, 0.0);
-	f->poke_w.data = f;
-	f->t0 = now_s();
-	current = f;
-	*state = f;
-	return 0;
-}
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-
-	check_free(f->chk);
-	ev_timer_stop(f->loop, &f->poke_w);
-	ev_loop_destroy(f->loop);
-	current = NULL;
-	free(f);
+	cs_free(*state);
 	return 0;
 }
 
-/* ---- tests ---- */
+/* ---- tests on the fake clock ---- */
 
 static void test_first_probe_at_once(void **state)
 {
-	struct fx *f = *state;
+	struct cs *w = cs_new(10000, 1000, 1);
 	const struct check_stats *st;
 
-	f->mode = FAKE_NOW;
-	assert_int_equal(make_check(f, 10000, 1000), 0);
-	assert_int_equal(f->creates, 1);
-	assert_int_equal(check_last(f->chk)->status, CHECK_FAILED);
-	assert_string_equal(check_last(f->chk)->detail, "no result yet");
-	assert_int_equal(check_last(f->chk)->value, -1);
-	assert_ptr_equal(check_get_type(f->chk), &fake_type);
+	*state = w;
+	assert_int_equal(w->creates, 1);
+	assert_int_equal(check_slots(w->chk), 1);
+	assert_int_equal(check_last(w->chk)->status, CHECK_FAILED);
+	assert_string_equal(check_last(w->chk)->detail, "no result yet");
+	assert_int_equal(check_last(w->chk)->value, -1);
+	assert_ptr_equal(check_get_type(w->chk), &cs_fake_type);
 
-	f->t0 = now_s();
-	check_start(f->chk);
-	/* Deferred to the loop: never a callback inside check_start(). */
-	assert_int_equal(f->starts, 0);
-	assert_int_equal(f->results, 0);
-	assert_true(run_until_results(f, 1, GUARD_S));
-	assert_true(f->res_at[0] < 0.5);
-	assert_int_equal(f->res[0].status, CHECK_OK);
-	assert_string_equal(f->res[0].detail, "fake ok");
-	assert_int_equal(f->res[0].value, 42);
-	assert_true(f->res[0].duration_ms < 100);
-	assert_false(check_probing(f->chk));
+	check_start(w->chk);
+	/* Deferred to the clock: never a callback inside check_start(). */
+	assert_int_equal(w->starts, 0);
+	assert_int_equal(w->results, 0);
+	cs_run_for(w, 0);
+	assert_int_equal(w->starts, 1);
+	assert_true(w->start[0].at == CS_T0);
+	cs_expect_answer(w, 0, 0, CHECK_OK, CS_T0);
+	assert_int_equal(w->result[0].r.value, 0);
+	assert_int_equal(w->result[0].r.duration_ms, 0);
+	assert_false(check_probing(w->chk));
 
-	st = check_get_stats(f->chk);
+	st = check_get_stats(w->chk);
 	assert_int_equal(st->probes, 1);
 	assert_int_equal(st->by_status[CHECK_OK], 1);
 	assert_int_equal(st->timeouts, 0);
 	assert_int_equal(st->unsolicited, 0);
-	assert_string_equal(check_last(f->chk)->detail, "fake ok");
+	assert_int_equal(st->latency_buckets[0], 1);
+	assert_string_equal(check_last(w->chk)->detail, "probe 0: ok");
 	/* Starting twice changes nothing. */
-	check_start(f->chk);
-	tu_run_for(f->loop, 0.05);
-	assert_int_equal(f->starts, 1);
+	check_start(w->chk);
+	cs_run_for(w, MS(50));
+	assert_int_equal(w->starts, 1);
 }
 
 static void test_interval_repeats(void **state)
 {
-	struct fx *f = *state;
+	struct cs *w = cs_new(30, 1000, 1);
 
-	f->mode = FAKE_LATER;
-	f->later_s = 0.005;
-	assert_int_equal(make_check(f, 30, 1000), 0);
-	f->t0 = now_s();
-	check_start(f->chk);
-	assert_true(run_until_results(f, 4, GUARD_S));
-	for (int k = 0; k < 4; k++) {
-		assert_int_equal(f->res[k].status, CHECK_OK);
-		/* The scheduler measured the fake's 5 ms. */
-		assert_in_range(f->res[k].duration_ms, 4, 100);
+	*state = w;
+	cs_plan_all(w, ANSWER(5, CHECK_OK));
+	check_start(w->chk);
+	cs_run_until(w, AT(100));
+	/* Start to start, at once and then every interval, each answer 5 ms
+	 * later with the duration the scheduler measured. */
+	assert_int_equal(w->starts, 4);
+	assert_int_equal(w->results, 4);
+	for (unsigned k = 0; k < 4; k++) {
+		assert_true(w->start[k].at == AT(30 * k));
+		cs_expect_answer(w, k, k, CHECK_OK, AT(30 * k + 5));
+		assert_int_equal(w->result[k].r.duration_ms, 5);
 	}
-	/* Probe k begins no earlier than k intervals after check_start()
-	 * (start to start; libev may run a late timer late, never early). */
-	for (int k = 1; k < 4; k++) {
-		if (f->start_at[k] < k * 0.030 - 0.002)
-			fail_msg("probe %d began %.3f s after start, want >= %.3f", k,
-				 f->start_at[k], k * 0.030);
-	}
-	assert_int_equal(check_get_stats(f->chk)->timeouts, 0);
-	assert_int_equal(check_get_stats(f->chk)->unsolicited, 0);
+	assert_int_equal(check_get_stats(w->chk)->timeouts, 0);
+	assert_int_equal(check_get_stats(w->chk)->skipped, 0);
+	assert_int_equal(check_get_stats(w->chk)->latency_buckets[2], 4); /* 2.5..5 ms */
 }
 
 static void test_timeout_cancels_and_fails(void **state)
 {
-	struct fx *f = *state;
+	struct cs *w = cs_new(10000, 50, 1);
 	const struct check_stats *st;
 
-	f->mode = FAKE_NEVER;
-	assert_int_equal(make_check(f, 10000, 50), 0);
-	check_start(f->chk);
-	assert_true(run_until_results(f, 1, GUARD_S));
-	assert_int_equal(f->res[0].status, CHECK_FAILED);
-	assert_false(f->res[0].definite);
-	assert_string_equal(f->res[0].detail, "timeout after 50 ms");
-	assert_in_range(f->res[0].duration_ms, 50, 1000);
-	assert_int_equal(f->cancels, 1);
-	assert_false(check_probing(f->chk));
-	st = check_get_stats(f->chk);
+	*state = w;
+	cs_plan_all(w, HANG);
+	check_start(w->chk);
+	cs_run_until(w, AT(49));
+	assert_int_equal(w->results, 0);
+	assert_true(check_probing(w->chk));
+	cs_run_until(w, AT(50));
+	cs_expect_timeout(w, 0, AT(50));
+	assert_string_equal(w->result[0].r.detail, "timeout after 50 ms");
+	assert_false(w->result[0].r.definite);
+	assert_int_equal(w->result[0].r.duration_ms, 50);
+	assert_int_equal(w->cancels, 1);
+	assert_true(w->cancel[0].at == AT(50));
+	assert_false(check_probing(w->chk));
+	st = check_get_stats(w->chk);
 	assert_int_equal(st->timeouts, 1);
 	assert_int_equal(st->by_status[CHECK_FAILED], 1);
-	/* Nothing more until the next interval. */
-	tu_run_for(f->loop, 0.1);
-	assert_int_equal(f->starts, 1);
-	assert_int_equal(f->results, 1);
+	/* Nothing more until the next interval, start to start. */
+	cs_run_until(w, AT(9999));
+	assert_int_equal(w->starts, 1);
+	assert_int_equal(w->results, 1);
+	cs_run_until(w, AT(10000));
+	assert_int_equal(w->starts, 2);
+	assert_true(w->start[1].at == AT(10000));
 }
 
+/* One slot: intervals that come while the probe runs are skipped and
+ * counted, and the next probe follows its answer at once. */
 static void test_skip_while_running(void **state)
 {
-	struct fx *f = *state;
+	struct cs *w = cs_new(40, 1000, 1);
 	const struct check_stats *st;
 
-	f->mode = FAKE_LATER;
-	f->later_s = 0.15;
-	assert_int_equal(make_check(f, 40, 1000), 0);
-	check_start(f->chk);
-	assert_true(run_until_results(f, 1, GUARD_S));
-	st = check_get_stats(f->chk);
+	*state = w;
+	cs_plan_probe(w, 0, ANSWER(150, CHECK_OK));
+	check_start(w->chk);
+	cs_run_until(w, AT(149));
+	st = check_get_stats(w->chk);
 	/* Intervals at 40, 80, 120 ms came while the probe ran. */
 	assert_int_equal(st->probes, 1);
-	assert_in_range(st->skipped, 2, 4);
-	assert_int_equal(f->starts, 1);
+	assert_int_equal(st->skipped, 3);
+	assert_int_equal(st->overlapped, 0);
+	cs_run_until(w, AT(150));
+	cs_expect_answer(w, 0, 0, CHECK_OK, AT(150));
+	assert_int_equal(w->starts, 2);
+	assert_true(w->start[1].at == AT(150));
+	/* And the schedule goes on from there. */
+	cs_run_until(w, AT(190));
+	assert_int_equal(w->starts, 3);
+	assert_true(w->start[2].at == AT(190));
 }
 
-/* A hung server: each probe outlives the interval and times out. The next
- * probe must follow the timeout at once, not wait for the next tick, so
- * `fall` hung probes cost fall x max(interval, timeout). */
+/* A hung server with one probe at a time (fall 1, or max_inflight 0):
+ * the next probe follows each timeout at once, not the next interval. */
 static void test_missed_tick_caught_up(void **state)
 {
-	struct fx *f = *state;
+	struct cs *w = cs_new(100, 250, 0);
 
-	f->mode = FAKE_NEVER;
-	assert_int_equal(make_check(f, 100, 250), 0);
-	check_start(f->chk);
-	assert_true(run_until_results(f, 2, GUARD_S));
-	assert_true(f->starts >= 2);
-	/* The second probe starts right after the first timeout (at ~250 ms),
-	 * not at the tick after it (300 ms). */
-	double gap = f->start_at[1] - f->res_at[0];
-	assert_true(gap >= 0.0);
-	assert_true(gap < 0.04);
-	assert_true(check_get_stats(f->chk)->skipped >= 1);
+	*state = w;
+	assert_int_equal(check_slots(w->chk), 1);
+	cs_plan_all(w, HANG);
+	check_start(w->chk);
+	cs_run_until(w, AT(599));
+	cs_expect_timeout(w, 0, AT(250));
+	cs_expect_timeout(w, 1, AT(500));
+	assert_true(w->start[1].at == AT(250));
+	assert_true(w->start[2].at == AT(500));
+	assert_int_equal(w->max_open, 1);
+	assert_int_equal(check_get_stats(w->chk)->skipped, 4); /* 100, 200, 350, 450 */
 }
 
 static void test_sync_report_then_stop_in_callback(void **state)
 {
-	struct fx *f = *state;
+	struct cs *w = cs_new(10, 1000, 1);
 
-	f->mode = FAKE_NOW;
-	f->stop_after = 1;
-	assert_int_equal(make_check(f, 10, 1000), 0);
-	check_start(f->chk);
-	tu_run_for(f->loop, 0.1);
-	assert_int_equal(f->results, 1);
-	assert_int_equal(f->starts, 1);
-	assert_int_equal(f->cancels, 0);
-	assert_false(check_probing(f->chk));
+	*state = w;
+	w->stop_after = 1;
+	check_start(w->chk);
+	cs_run_for(w, MS(100));
+	assert_int_equal(w->results, 1);
+	assert_int_equal(w->starts, 1);
+	assert_int_equal(w->cancels, 0);
+	assert_false(check_probing(w->chk));
+	assert_false(w->armed);
 }
 
+/* start() reports at once and the callback asks for another probe from
+ * inside that report: the scheduler must not re-enter start(), and the
+ * probes still come at once (the same fake instant). */
 static void test_probe_now_from_callback_inside_start(void **state)
 {
-	struct fx *f = *state;
+	struct cs *w = cs_new(10000, 1000, 1);
 
-	/* start() reports at once; the callback asks for another probe from
-	 * inside that report: the scheduler must not re-enter start(). */
-	f->mode = FAKE_NOW;
-	f->probe_now_until = 3;
-	f->stop_after = 3;
-	assert_int_equal(make_check(f, 10000, 1000), 0);
-	f->t0 = now_s();
-	check_start(f->chk);
-	tu_run_for(f->loop, 0.2);
-	assert_int_equal(f->results, 3);
-	assert_int_equal(f->starts, 3);
-	assert_true(f->res_at[2] < 0.1);
+	*state = w;
+	w->probe_now_until = 3;
+	w->stop_after = 3;
+	check_start(w->chk);
+	cs_run_for(w, MS(200));
+	assert_int_equal(w->results, 3);
+	assert_int_equal(w->starts, 3);
+	for (unsigned k = 0; k < 3; k++)
+		cs_expect_answer(w, k, k, CHECK_OK, CS_T0);
 }
 
-static void poke_unsolicited(struct fx *f)
+static void report_unsolicited(struct cs *w)
 {
 	struct check_result r;
 
 	check_result_set(&r, CHECK_FAILED, "connection lost");
 	r.duration_ms = 7;
-	check_report(f->chk, &r);
+	check_report(w->chk, CHECK_NO_SLOT, &r);
 }
 
 static void test_unsolicited_passed_on(void **state)
 {
-	struct fx *f = *state;
+	struct cs *w = cs_new(10000, 1000, 1);
 	const struct check_stats *st;
 
-	f->mode = FAKE_LATER;
-	f->later_s = 0.005;
-	assert_int_equal(make_check(f, 10000, 1000), 0);
-	check_start(f->chk);
-	poke_at(f, 0.05, poke_unsolicited);
-	assert_true(run_until_results(f, 2, GUARD_S));
-	assert_int_equal(f->res[1].status, CHECK_FAILED);
-	assert_string_equal(f->res[1].detail, "connection lost");
-	assert_int_equal(f->res[1].duration_ms, 7); /* the checker's own */
-	st = check_get_stats(f->chk);
+	*state = w;
+	cs_plan_all(w, ANSWER(5, CHECK_OK));
+	check_start(w->chk);
+	cs_run_until(w, AT(50));
+	report_unsolicited(w);
+	assert_int_equal(w->results, 2);
+	assert_int_equal(w->result[1].r.status, CHECK_FAILED);
+	assert_string_equal(w->result[1].r.detail, "connection lost");
+	assert_int_equal(w->result[1].r.duration_ms, 7); /* the checker's own */
+	st = check_get_stats(w->chk);
 	assert_int_equal(st->unsolicited, 1);
 	assert_int_equal(st->probes, 1);
 	assert_int_equal(st->by_status[CHECK_FAILED], 1);
 	assert_int_equal(st->by_status[CHECK_OK], 1);
-	assert_string_equal(check_last(f->chk)->detail, "connection lost");
+	assert_string_equal(check_last(w->chk)->detail, "connection lost");
 }
 
-static void poke_lost_and_confirm(struct fx *f)
-{
-	poke_unsolicited(f);
-	f->t0 = now_s();
-	check_probe_now(f->chk);
-	/* Deferred: not started inside the call. */
-	assert_int_equal(f->starts, 1);
-}
-
+/* A checker saw its connection go and asks for a confirming probe: it
+ * starts at once (deferred to the clock), not after the interval. */
 static void test_probe_now_by_checker(void **state)
 {
-	struct fx *f = *state;
+	struct cs *w = cs_new(10000, 1000, 1);
 
-	f->mode = FAKE_LATER;
-	f->later_s = 0.005;
-	assert_int_equal(make_check(f, 10000, 1000), 0);
-	check_start(f->chk);
-	poke_at(f, 0.05, poke_lost_and_confirm);
-	assert_true(run_until_results(f, 3, GUARD_S));
-	assert_int_equal(f->starts, 2);
-	assert_int_equal(f->res[2].status, CHECK_OK);
-	/* The confirming probe came at once, not after the 10 s interval. */
-	assert_true(f->res_at[2] < 0.1);
-	assert_int_equal(check_get_stats(f->chk)->probes, 2);
-}
-
-static void poke_probe_now(struct fx *f)
-{
-	assert_true(check_probing(f->chk));
-	check_probe_now(f->chk);
+	*state = w;
+	cs_plan_all(w, ANSWER(5, CHECK_OK));
+	check_start(w->chk);
+	cs_run_until(w, AT(50));
+	report_unsolicited(w);
+	check_probe_now(w->chk);
+	assert_int_equal(w->starts, 1); /* not inside the call */
+	cs_run_for(w, 0);
+	assert_int_equal(w->starts, 2);
+	assert_true(w->start[1].at == AT(50));
+	cs_run_until(w, AT(100));
+	cs_expect_answer(w, 2, 1, CHECK_OK, AT(55));
+	assert_int_equal(check_get_stats(w->chk)->probes, 2);
+	/* The next periodic probe an interval after the confirming one. */
+	cs_run_until(w, AT(10049));
+	assert_int_equal(w->starts, 2);
+	cs_run_until(w, AT(10050));
+	assert_int_equal(w->starts, 3);
 }
 
 static void test_probe_now_ignored_while_running(void **state)
 {
-	struct fx *f = *state;
+	struct cs *w = cs_new(10000, 1000, 1);
 
-	f->mode = FAKE_LATER;
-	f->later_s = 0.1;
-	assert_int_equal(make_check(f, 10000, 1000), 0);
-	check_start(f->chk);
-	poke_at(f, 0.02, poke_probe_now);
-	assert_true(run_until_results(f, 1, GUARD_S));
-	tu_run_for(f->loop, 0.1);
-	assert_int_equal(f->starts, 1);
-	assert_int_equal(f->results, 1);
-}
-
-static void poke_stop(struct fx *f)
-{
-	check_stop(f->chk);
+	*state = w;
+	cs_plan_all(w, ANSWER(100, CHECK_OK));
+	check_start(w->chk);
+	cs_run_until(w, AT(20));
+	assert_true(check_probing(w->chk));
+	check_probe_now(w->chk);
+	cs_run_until(w, AT(300));
+	assert_int_equal(w->starts, 1);
+	assert_int_equal(w->results, 1);
 }
 
 static void test_stop_cancels_running_probe(void **state)
 {
-	struct fx *f = *state;
+	struct cs *w = cs_new(10000, 1000, 1);
 	struct check_result r;
 
-	f->mode = FAKE_NEVER;
-	assert_int_equal(make_check(f, 10000, 1000), 0);
-	check_start(f->chk);
-	poke_at(f, 0.02, poke_stop);
-	tu_run_for(f->loop, 0.1);
-	assert_int_equal(f->starts, 1);
-	assert_int_equal(f->cancels, 1);
-	assert_int_equal(f->results, 0);
-	assert_false(check_probing(f->chk));
+	*state = w;
+	cs_plan_all(w, HANG);
+	check_start(w->chk);
+	cs_run_until(w, AT(20));
+	check_stop(w->chk);
+	cs_run_until(w, AT(2000));
+	assert_int_equal(w->starts, 1);
+	assert_int_equal(w->cancels, 1);
+	assert_int_equal(w->results, 0);
+	assert_false(check_probing(w->chk));
+	assert_false(w->armed);
 	/* Reports while stopped go nowhere. */
 	check_result_set(&r, CHECK_OK, "late");
-	check_report(f->chk, &r);
-	assert_int_equal(f->results, 0);
-	assert_int_equal(check_get_stats(f->chk)->ignored, 1);
-	assert_string_equal(check_last(f->chk)->detail, "no result yet");
+	check_report(w->chk, 0, &r);
+	assert_int_equal(w->results, 0);
+	assert_int_equal(check_get_stats(w->chk)->ignored, 1);
+	assert_string_equal(check_last(w->chk)->detail, "no result yet");
 	/* check_probe_now while stopped starts nothing. */
-	check_probe_now(f->chk);
-	tu_run_for(f->loop, 0.05);
-	assert_int_equal(f->starts, 1);
+	check_probe_now(w->chk);
+	cs_run_for(w, MS(50));
+	assert_int_equal(w->starts, 1);
 	/* Restart: a new probe; free while it runs cancels then destroys. */
-	check_start(f->chk);
-	tu_run_for(f->loop, 0.05);
-	assert_int_equal(f->starts, 2);
-	assert_true(check_probing(f->chk));
-	check_free(f->chk);
-	f->chk = NULL;
-	assert_int_equal(f->cancels, 2);
-	assert_int_equal(f->destroys, 1);
+	check_start(w->chk);
+	cs_run_for(w, 0);
+	assert_int_equal(w->starts, 2);
+	assert_true(check_probing(w->chk));
+	check_free(w->chk);
+	w->chk = NULL;
+	assert_int_equal(w->cancels, 2);
+	assert_int_equal(w->destroys, 1);
 }
 
+/* A buggy checker reports after its probe was cancelled: the result is
+ * not mistaken for a probe's, it counts as unsolicited. */
 static void test_late_report_after_timeout(void **state)
 {
-	struct fx *f = *state;
+	struct cs *w = cs_new(10000, 30, 1);
 
-	/* A buggy checker reports after its probe was cancelled: the result
-	 * is not mistaken for a probe's, it counts as unsolicited. */
-	f->mode = FAKE_LATER;
-	f->later_s = 0.1;
-	f->report_late = true;
-	assert_int_equal(make_check(f, 10000, 30), 0);
-	check_start(f->chk);
-	assert_true(run_until_results(f, 2, GUARD_S));
-	assert_string_equal(f->res[0].detail, "timeout after 30 ms");
-	assert_string_equal(f->res[1].detail, "fake ok");
-	assert_int_equal(check_get_stats(f->chk)->timeouts, 1);
-	assert_int_equal(check_get_stats(f->chk)->unsolicited, 1);
+	*state = w;
+	cs_plan_all(w, ANSWER(100, CHECK_OK));
+	w->report_after_cancel = true;
+	check_start(w->chk);
+	cs_run_until(w, AT(200));
+	cs_expect_timeout(w, 0, AT(30));
+	assert_string_equal(w->result[0].r.detail, "timeout after 30 ms");
+	cs_expect_answer(w, 1, 0, CHECK_OK, AT(100));
+	assert_int_equal(check_get_stats(w->chk)->timeouts, 1);
+	assert_int_equal(check_get_stats(w->chk)->unsolicited, 1);
+}
+
+/* The schedule keeps its phase but does not burst after a stalled loop:
+ * a clock that jumps past several intervals gives one probe, then the
+ * interval from there. */
+static void test_no_burst_after_stall(void **state)
+{
+	struct cs *w = cs_new(100, 50, 1);
+
+	*state = w;
+	check_start(w->chk);
+	cs_run_for(w, 0);
+	w->now = AT(1000); /* the loop was frozen: the timer fires late */
+	cs_run_for(w, 0);
+	assert_int_equal(w->starts, 2);
+	assert_true(w->start[1].at == AT(1000));
+	cs_run_until(w, AT(1099));
+	assert_int_equal(w->starts, 2);
+	cs_run_until(w, AT(1100));
+	assert_int_equal(w->starts, 3);
+}
+
+/* An owner callback for checks that never report. */
+static void no_report(void *ctx, struct check *chk, const struct check_result *r)
+{
+	(void)ctx;
+	(void)chk;
+	(void)r;
+	fail_msg("no result expected");
 }
 
 static void test_new_errors(void **state)
 {
-	struct fx *f = *state;
-	struct check_params p = { .name = "fake1", .interval_ms = 0, .timeout_ms = 100 };
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct check_params p = { .name = "fake1", .interval_ms = 100, .timeout_ms = 100 };
+	struct check_clock half = { .now_us = NULL };
 	char err[128];
 	struct check *chk = (struct check *)&p;
 
-	assert_int_equal(check_new(&chk, f->loop, &fake_type, &p, on_result, f, err,
-				   sizeof(err)), -EINVAL);
+	(void)state;
+	assert_non_null(loop);
+	assert_int_equal(check_new(&chk, loop, &cs_fake_type, &p, NULL, NULL, err, sizeof(err)),
+			 -EINVAL);
 	assert_null(chk);
+	assert_string_equal(err, "internal error: incomplete check setup");
+	p.interval_ms = 0;
+	assert_int_equal(check_new(&chk, loop, &cs_fake_type, &p, no_report, NULL, err,
+				   sizeof(err)), -EINVAL);
 	assert_string_equal(err, "interval and timeout must be greater than 0");
 	p.interval_ms = 100;
 	p.timeout_ms = 0;
-	assert_int_equal(check_new(&chk, f->loop, &fake_type, &p, on_result, f, err,
+	assert_int_equal(check_new(&chk, loop, &cs_fake_type, &p, no_report, NULL, err,
 				   sizeof(err)), -EINVAL);
 	p.timeout_ms = 100;
-	assert_int_equal(check_new(&chk, f->loop, &fake_type, &p, NULL, f, err, sizeof(err)),
-			 -EINVAL);
-	assert_int_equal(f->creates, 0);
-	/* The checker's refusal and message come through. */
-	f->create_rc = -ENOENT;
-	assert_int_equal(check_new(&chk, f->loop, &fake_type, &p, on_result, f, err,
-				   sizeof(err)), -ENOENT);
+	assert_int_equal(check_new_clock(&chk, loop, &half, &cs_fake_type, &p, no_report, NULL,
+					 err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "internal error: incomplete check setup");
+	assert_int_equal(check_new(NULL, loop, &cs_fake_type, &p, no_report, NULL, err,
+				   sizeof(err)), -EINVAL);
+	assert_null(chk);
+	check_free(NULL);
+	ev_loop_destroy(loop);
+}
+
+/* A checker's refusal and message come through. */
+static int refusing_create(struct check *chk, const struct check_params *p, void **state,
+			   char *err, size_t errlen)
+{
+	(void)chk;
+	(void)p;
+	(void)state;
+	snprintf(err, errlen, "fake refuses");
+	return -ENOENT;
+}
+
+static void test_create_refused(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct check_type t = cs_fake_type;
+	struct check_params p = { .name = "fake1", .interval_ms = 100, .timeout_ms = 100 };
+	struct check *chk = NULL;
+	char err[128];
+
+	(void)state;
+	assert_non_null(loop);
+	t.create = refusing_create;
+	assert_int_equal(check_new(&chk, loop, &t, &p, no_report, NULL, err, sizeof(err)),
+			 -ENOENT);
 	assert_null(chk);
 	assert_string_equal(err, "fake refuses");
-	assert_int_equal(f->creates, 1);
-	assert_int_equal(f->destroys, 0);
-	check_free(NULL);
+	ev_loop_destroy(loop);
 }
 
 static void test_result_helpers(void **state)
@@ -610,27 +453,57 @@ static void test_registry(void **state)
 	assert_null(check_type_find(NULL));
 }
 
+/* ---- the libev clock, on a real loop ---- */
+
+/*
+ * The default clock runs the same scheduler: the first probe comes from
+ * the loop (not inside check_start()), a probe that never answers is
+ * cancelled by the loop's timer, and the next one follows. Only order and
+ * lower bounds (a timer never fires early), not speed.
+ */
+static void test_libev_clock(void **state)
+{
+	struct cs *w = cs_new_libev(20, 50, 1);
+
+	*state = w;
+	cs_plan_probe(w, 0, AT_ONCE(CHECK_OK));
+	cs_plan_all(w, HANG);
+	check_start(w->chk);
+	assert_int_equal(w->starts, 0);
+	for (int i = 0; i < 300 && w->results < 3; i++)
+		tu_run_for(w->loop, GUARD_S / 300);
+	assert_true(w->results >= 3);
+	assert_string_equal(w->result[0].r.detail, "probe 0: ok");
+	assert_string_equal(w->result[1].r.detail, "timeout after 50 ms");
+	assert_true(w->result[1].r.duration_ms >= 50);
+	assert_string_equal(w->result[2].r.detail, "timeout after 50 ms");
+	assert_true(w->cancels >= 2);
+	assert_true(check_get_stats(w->chk)->skipped >= 1);
+	check_stop(w->chk);
+	assert_false(check_probing(w->chk));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_first_probe_at_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_interval_repeats, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_timeout_cancels_and_fails, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_skip_while_running, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missed_tick_caught_up, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sync_report_then_stop_in_callback, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_probe_now_from_callback_inside_start, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_unsolicited_passed_on, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_probe_now_by_checker, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_probe_now_ignored_while_running, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_stop_cancels_running_probe, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_late_report_after_timeout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_new_errors, setup, teardown),
+		cmocka_unit_test_teardown(test_first_probe_at_once, teardown),
+		cmocka_unit_test_teardown(test_interval_repeats, teardown),
+		cmocka_unit_test_teardown(test_timeout_cancels_and_fails, teardown),
+		cmocka_unit_test_teardown(test_skip_while_running, teardown),
+		cmocka_unit_test_teardown(test_missed_tick_caught_up, teardown),
+		cmocka_unit_test_teardown(test_sync_report_then_stop_in_callback, teardown),
+		cmocka_unit_test_teardown(test_probe_now_from_callback_inside_start, teardown),
+		cmocka_unit_test_teardown(test_unsolicited_passed_on, teardown),
+		cmocka_unit_test_teardown(test_probe_now_by_checker, teardown),
+		cmocka_unit_test_teardown(test_probe_now_ignored_while_running, teardown),
+		cmocka_unit_test_teardown(test_stop_cancels_running_probe, teardown),
+		cmocka_unit_test_teardown(test_late_report_after_timeout, teardown),
+		cmocka_unit_test_teardown(test_no_burst_after_stall, teardown),
+		cmocka_unit_test(test_new_errors),
+		cmocka_unit_test(test_create_refused),
 		cmocka_unit_test(test_result_helpers),
 		cmocka_unit_test(test_registry),
+		cmocka_unit_test_teardown(test_libev_clock, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1168,6 +1168,100 @@ static void test_host_checks(void **state)
 	free(defaults);
 }
 
+/* script_user: a key of [global]; the user must exist on this host (an
+ * error for -t too: no script could run); without it -t warns once that
+ * scripts run as root. */
+static void test_script_user(void **state)
+{
+	struct loaded l;
+	const char *inst = "[instance a]\ninterface = lo\nvrid = 1\nvirtual_ip = 198.18.0.10/24\n"
+			   "notify = /bin/true\n";
+	char text[512];
+
+	(void)state;
+	snprintf(text, sizeof(text), "[global]\nscript_user = nobody\n%s", inst);
+	load(&l, text);
+	dump(&l.diag);
+	assert_int_equal(l.rc, 0);
+	assert_string_equal(l.cfg->global.script_user, "nobody");
+	config_check_host(l.cfg, &l.diag);
+	dump(&l.diag);
+	assert_int_equal(l.diag.errors, 0);
+	assert_false(has(&l.diag, CONFIG_WARNING, 7, "run as root"));
+	unload(&l);
+
+	snprintf(text, sizeof(text), "[global]\nscript_user = vigil-no-such-user\n%s", inst);
+	load(&l, text);
+	assert_int_equal(l.rc, 0);
+	config_check_host(l.cfg, &l.diag);
+	assert_true(has(&l.diag, CONFIG_ERROR, 2,
+			"script_user: no user 'vigil-no-such-user' on this host"));
+	unload(&l);
+
+	load(&l, inst);
+	assert_int_equal(l.rc, 0);
+	assert_null(l.cfg->global.script_user);
+	config_check_host(l.cfg, &l.diag);
+	dump(&l.diag);
+	assert_int_equal(l.diag.errors, 0);
+	assert_true(has(&l.diag, CONFIG_WARNING, 5,
+			"script checks and notify programs run as root"));
+	unload(&l);
+}
+
+/* A file vigild cannot trust: `vigild -t` warns, the daemon (start,
+ * reload, restart) refuses, each message at its key's line. */
+static void test_unsafe_files_refused_by_the_daemon(void **state)
+{
+	struct tu_dir d;
+	struct loaded l;
+	char text[1024], want[512];
+	const char *prog, *defaults;
+
+	(void)state;
+	assert_int_equal(tu_dir_make(&d, "config-files"), 0);
+	prog = tu_dir_script(&d, "ww.sh", "exit 0", 0757);
+	snprintf(text, sizeof(text),
+		 "[instance a]\ninterface = lo\nvrid = 1\nvirtual_ip = 198.18.0.10/24\n"
+		 "notify_master = %s\ntrack = s\n[check s]\ntype = script\ncommand = %s\n", prog,
+		 prog);
+	load(&l, text);
+	assert_int_equal(l.rc, 0);
+	config_check_host(l.cfg, &l.diag);
+	dump(&l.diag);
+	assert_int_equal(l.diag.errors, 0);
+	snprintf(want, sizeof(want), "%s is writable by group or others (mode 0757, owner uid %u): "
+		 "run chmod go-w %s (vigild will refuse to run it)", prog, (unsigned)geteuid(), prog);
+	assert_true(has(&l.diag, CONFIG_WARNING, 5, want));
+	assert_true(has(&l.diag, CONFIG_WARNING, 9, want));
+	config_diag_free(&l.diag);
+	config_diag_init(&l.diag);
+	config_check_host_run(l.cfg, &l.diag);
+	dump(&l.diag);
+	assert_int_equal(l.diag.errors, 2);
+	snprintf(want, sizeof(want), "notify_master: %s is writable by group or others (mode 0757, "
+		 "owner uid %u): run chmod go-w %s", prog, (unsigned)geteuid(), prog);
+	assert_true(has(&l.diag, CONFIG_ERROR, 5, want));
+	snprintf(want, sizeof(want), "check s: command: %s is writable by group or others (mode "
+		 "0757, owner uid %u): run chmod go-w %s", prog, (unsigned)geteuid(), prog);
+	assert_true(has(&l.diag, CONFIG_ERROR, 9, want));
+	unload(&l);
+
+	defaults = tu_dir_write(&d, "client.cnf", "[client]\nuser = x\n", 0644);
+	snprintf(text, sizeof(text), "[global]\nmysql_defaults_file = %s\n[instance a]\n"
+		 "interface = lo\nvrid = 1\nvirtual_ip = 198.18.0.10/24\n", defaults);
+	load(&l, text);
+	assert_int_equal(l.rc, 0);
+	config_check_host_run(l.cfg, &l.diag);
+	dump(&l.diag);
+	snprintf(want, sizeof(want), "mysql_defaults_file %s is accessible by group or others "
+		 "(mode 0644, owner uid %u) and holds a password: run chmod 600 %s", defaults,
+		 (unsigned)geteuid(), defaults);
+	assert_true(has(&l.diag, CONFIG_ERROR, 2, want));
+	unload(&l);
+	assert_int_equal(tu_dir_remove(&d), 0);
+}
+
 static void test_free_null(void **state)
 {
 	(void)state;
@@ -1213,6 +1307,8 @@ int main(void)
 		cmocka_unit_test(test_file_name_in_messages),
 		cmocka_unit_test(test_sample_file),
 		cmocka_unit_test(test_host_checks),
+		cmocka_unit_test(test_script_user),
+		cmocka_unit_test(test_unsafe_files_refused_by_the_daemon),
 		cmocka_unit_test(test_free_null),
 	};
 

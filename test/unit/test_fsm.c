@@ -163,14 +163,19 @@ static void test_init_owner(void **state)
 	EXPECT_ACTS(&out, SEND);
 	expect_advert_prio(&out, 0, 255);
 	assert_int_equal(out.wakeup_ms, T0 + 2000);
-	/* A late wakeup re-arms from now (no catch-up burst). */
+	/* A late wakeup keeps the cadence (docs/design.md "Advert
+	 * cadence"); one more than half an interval late re-arms from now
+	 * (no catch-up burst). */
 	step_type(&fsm, VRRP_EV_TIMER, T0 + 2300, &out);
 	EXPECT_ACTS(&out, SEND);
-	assert_int_equal(out.wakeup_ms, T0 + 3300);
+	assert_int_equal(out.wakeup_ms, T0 + 3000);
+	step_type(&fsm, VRRP_EV_TIMER, T0 + 3600, &out);
+	EXPECT_ACTS(&out, SEND);
+	assert_int_equal(out.wakeup_ms, T0 + 4600);
 	/* A second STARTUP does nothing. */
-	step_type(&fsm, VRRP_EV_STARTUP, T0 + 2400, &out);
+	step_type(&fsm, VRRP_EV_STARTUP, T0 + 3700, &out);
 	assert_int_equal(out.count, 0);
-	assert_int_equal(out.wakeup_ms, T0 + 3300);
+	assert_int_equal(out.wakeup_ms, T0 + 4600);
 }
 
 static void test_init_backup(void **state)
@@ -517,11 +522,14 @@ static void test_master_rx_lower(void **state)
 		now = T0;
 		make_master_plain(&fsm, &c, 1, &now);
 		/* RFC 9568 6.4.3 (and keepalived for v2): advert at once,
-		 * re-armed, plus a gratuitous ARP burst. */
+		 * plus a gratuitous ARP burst; the rest of the answer burst
+		 * follows 5 ms apart and the Adver_Timer keeps its time
+		 * (test_fsm_loss.c has the details). */
 		step_advert(&fsm, 100, 1000, 2, now + 250, &out);
 		EXPECT_ACTS(&out, SEND, ANNOUNCE);
 		expect_advert_prio(&out, 0, 150);
-		assert_int_equal(out.wakeup_ms, now + 250 + 1000);
+		assert_int_equal(out.wakeup_ms, now + 250 + 5);
+		assert_int_equal(ctr(&fsm)->answers, 1);
 		expect_state(&fsm, VRRP_STATE_MASTER);
 		assert_false(vrrp_fsm_master(&fsm)->known);
 	}

@@ -495,6 +495,41 @@ static void test_bad_view(void **state)
 	free(t);
 }
 
+/* The receiver an interface shares among its instances: its families
+ * once per interface (both instances here on eth0), well formed. */
+static void test_interfaces(void **state)
+{
+	(void)state;
+	struct world w;
+	build(&w);
+	struct vrrp_demux_stats port = { .rx_packets = 1000, .rx_dispatched = 990 };
+	port.rx_drops[VRRP_DROP_VRID] = 8;
+	port.rx_sock_drops[VRRP_SOCK_DROP_SHORT] = 2;
+	w.ci[1].interface = "eth0";
+	w.si[0].port_io = &port;
+	w.si[1].port_io = &port;
+	char *t = metrics_render(&w.v);
+	assert_non_null(t);
+	assert_line(t, "vigil_vrrp_interface_packets_received_total{interface=\"eth0\"} 1000");
+	assert_line(t, "vigil_vrrp_interface_packets_dropped_total{interface=\"eth0\",reason=\"vrid\"} 8");
+	assert_line(t, "vigil_vrrp_interface_packets_dropped_total{interface=\"eth0\",reason=\"ip-short\"} 2");
+	assert_line(t, "vigil_vrrp_interface_packets_dropped_total{interface=\"eth0\",reason=\"wrong-interface\"} 0");
+	const char *first = strstr(t, "vigil_vrrp_interface_packets_received_total{");
+	assert_non_null(first);
+	assert_null(strstr(first + 1, "vigil_vrrp_interface_packets_received_total{"));
+	struct parsed ps;
+	parse_all(t, &ps);
+	free(t);
+
+	/* No receiver: no family. */
+	w.si[0].port_io = NULL;
+	w.si[1].port_io = NULL;
+	t = metrics_render(&w.v);
+	assert_non_null(t);
+	assert_no_substring(t, "# TYPE vigil_vrrp_interface_");
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -504,6 +539,7 @@ int main(void)
 		cmocka_unit_test(test_histogram),
 		cmocka_unit_test(test_sparse),
 		cmocka_unit_test(test_bad_view),
+		cmocka_unit_test(test_interfaces),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

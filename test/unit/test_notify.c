@@ -7,10 +7,13 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "notify.h"
@@ -199,6 +202,7 @@ struct rep {
 	bool generic;
 	bool dropped;
 	char prog[128];
+	char refused[512]; /* "" when run */
 	struct proc_result result;
 };
 
@@ -265,6 +269,7 @@ static void on_report(const struct notify_report *r, void *ctx)
 	x->generic = r->generic;
 	x->dropped = r->dropped;
 	snprintf(x->prog, sizeof(x->prog), "%s", r->argv[0]);
+	snprintf(x->refused, sizeof(x->refused), "%s", r->refused ? r->refused : "");
 	x->result = r->result;
 }
 
@@ -654,6 +659,80 @@ static void test_new_rejects(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+/* A program others could change is not run (the rules of a script
+ * check, file_safety.h), and the queue goes on with the next one. */
+static void test_untrusted_program_refused(void **state)
+{
+	struct fixture *f = *state;
+	char *m[] = { NULL, NULL };
+	char *g[] = { NULL, NULL };
+	struct notify_conf conf = { 0 };
+	char want[512];
+
+	m[0] = tu_dir_script(&f->dir, "ww.sh", "echo ran >> \"${0%/*}/log\"", 0757);
+	g[0] = tu_dir_script(&f->dir, "g.sh", "echo generic >> \"${0%/*}/log\"", 0755);
+	conf.notify_master = m;
+	conf.notify = g;
+	make(f, &conf);
+	change(f, NOTIFY_STATE_MASTER, NOTIFY_STATE_INIT, 150);
+	drain(f, 0);
+	assert_int_equal(f->n_reps, 2);
+	assert_int_equal(f->reps[0].result.outcome, PROC_SPAWN_FAILED);
+	assert_int_equal(f->reps[0].result.err, EPERM);
+	snprintf(want, sizeof(want), "%s is writable by group or others (mode 0757, owner uid %u): "
+		 "run chmod go-w %s", m[0], (unsigned)geteuid(), m[0]);
+	assert_string_equal(f->reps[0].refused, want);
+	assert_true(proc_result_ok(&f->reps[1].result));
+	assert_string_equal(f->reps[1].refused, "");
+	char *log = slurp(f, "log");
+	assert_string_equal(log, "generic\n");
+	free(log);
+	assert_int_equal(notify_get_stats(f->n)->failed, 1);
+}
+
+/* run_as (script_user): the program runs as that user, which may own it. */
+static void test_runs_as_script_user(void **state)
+{
+	struct fixture *f = *state;
+	char *g[] = { NULL, NULL };
+	struct notify_conf conf = { .run_as = "nobody" };
+	const struct passwd *pw = getpwnam("nobody");
+	char want[64], *uid;
+	int fd;
+
+	TU_REQUIRE(geteuid() == 0 ? NULL : "not root: only root may run a child as another user");
+	assert_non_null(pw);
+	/* nobody must reach the script (the temp dir is 0700) and write its
+	 * answer into a file of its own. */
+	assert_int_equal(chmod(f->dir.path, 0755), 0);
+	g[0] = tu_dir_script(&f->dir, "who.sh", "id -u > \"${0%/*}/uid\"", 0755);
+	assert_int_equal(chown(g[0], pw->pw_uid, pw->pw_gid), 0);
+	fd = open(tu_dir_path(&f->dir, "uid"), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(fchown(fd, pw->pw_uid, pw->pw_gid), 0);
+	close(fd);
+	conf.notify = g;
+	make(f, &conf);
+	change(f, NOTIFY_STATE_BACKUP, NOTIFY_STATE_INIT, 100);
+	drain(f, 0);
+	assert_int_equal(f->n_reps, 1);
+	assert_string_equal(f->reps[0].refused, "");
+	assert_true(proc_result_ok(&f->reps[0].result));
+	uid = slurp(f, "uid");
+	snprintf(want, sizeof(want), "%u\n", (unsigned)pw->pw_uid);
+	assert_string_equal(uid, want);
+	free(uid);
+}
+
+static void test_run_as_unknown_user(void **state)
+{
+	struct fixture *f = *state;
+	struct notify_conf conf = { .instance = "writer", .run_as = "vigil-no-such-user" };
+
+	assert_int_equal(notify_new(&f->n, f->loop, &conf, on_report, f), -ENOENT);
+	assert_null(f->n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -673,6 +752,9 @@ int main(void)
 		T(test_loop_not_blocked),
 		T(test_free_while_running),
 		T(test_new_rejects),
+		T(test_untrusted_program_refused),
+		T(test_runs_as_script_user),
+		T(test_run_as_unknown_user),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -178,6 +178,37 @@ static void test_timeout_kills_group(void **state)
 	assert_true(tu_pid_dead(f->res.pid));
 }
 
+/* A script that exits at once but leaves a child behind: one keeping the
+ * output pipe open (reaped on the script's exit, not at EOF), and one
+ * forked twice with its output closed (reparented to init). Both are in
+ * the script's group and die when the script is reaped; a clean exit
+ * leaves no leftovers. */
+static void test_exit_kills_leftovers(void **state)
+{
+	struct fixture *f = *state;
+	pid_t bg, dbl;
+
+	run_script(f, tu_dir_script(&f->dir, "bg.sh",
+				    "sleep 100 & echo $! > \"${0%/*}/bg.pid\"\n"
+				    "(sleep 100 </dev/null >/dev/null 2>&1 & echo $! > \"${0%/*}/dbl.pid\")\n"
+				    "echo started; exit 0",
+				    0755),
+		   NULL);
+	assert_int_equal(f->res.outcome, PROC_EXITED);
+	assert_int_equal(f->res.exit_code, 0);
+	assert_true(f->res.duration_ms < 3000); /* not held until the sleeps end */
+	assert_string_equal(f->res.output, "started");
+	assert_true(f->res.leftovers);
+	bg = tu_dir_read_pid(&f->dir, "bg.pid");
+	dbl = tu_dir_read_pid(&f->dir, "dbl.pid");
+	assert_true(tu_wait_dead(bg, 1000));
+	assert_true(tu_wait_dead(dbl, 1000));
+
+	f->calls = 0;
+	run_script(f, tu_dir_script(&f->dir, "clean.sh", "exit 0", 0755), NULL);
+	assert_false(f->res.leftovers);
+}
+
 static void test_timeout_sigkill_after_grace(void **state)
 {
 	struct fixture *f = *state;
@@ -348,6 +379,73 @@ static void test_restart_from_callback(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+/* script_user: the child becomes the user (groups, gid, uid), starts in
+ * "/", and keeps none of a root parent's capabilities. */
+static void test_runs_as_user(void **state)
+{
+	struct fixture *f = *state;
+	struct proc_user *u = NULL;
+	char err[200], want[128];
+	struct proc_opts opts = { 0 };
+
+	TU_REQUIRE(geteuid() == 0 ? NULL : "not root: only root may run a child as another user");
+	assert_int_equal(proc_user_lookup("nobody", &u, err, sizeof(err)), 0);
+	assert_string_equal(u->name, "nobody");
+	/* nobody must reach the script: the temp dir is 0700. */
+	assert_int_equal(chmod(f->dir.path, 0755), 0);
+	opts.user = u;
+	run_script(f, tu_dir_script(&f->dir, "who.sh",
+				    "echo \"$(id -u):$(id -g):$(pwd):$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status)\"",
+				    0755),
+		   &opts);
+	assert_int_equal(f->res.outcome, PROC_EXITED);
+	assert_int_equal(f->res.exit_code, 0);
+	snprintf(want, sizeof(want), "%u:%u:/:0000000000000000", (unsigned)u->uid, (unsigned)u->gid);
+	assert_string_equal(f->res.output, want);
+	proc_user_free(u);
+}
+
+/* A child that cannot become the user is reported as such, with the call
+ * that failed, never as the program's exit 127. More groups than the
+ * kernel takes make setgroups fail for anyone, root or not. */
+static void test_user_failure_reported(void **state)
+{
+	struct fixture *f = *state;
+	enum { TOO_MANY = 70000 };
+	gid_t *groups = calloc(TOO_MANY, sizeof(*groups));
+	struct proc_user u = { .name = "bogus", .uid = 65534, .gid = 65534, .groups = groups,
+			       .n_groups = TOO_MANY };
+	struct proc_opts opts = { .user = &u };
+
+	assert_non_null(groups);
+	run_script(f, tu_dir_script(&f->dir, "never.sh", "echo ran", 0755), &opts);
+	assert_int_equal(f->res.outcome, PROC_USER_FAILED);
+	assert_string_equal(f->res.step, "setgroups");
+	assert_int_equal(f->res.err, EINVAL);
+	assert_int_equal(f->res.exit_code, -1);
+	assert_string_equal(f->res.output, "");
+	assert_string_equal(proc_outcome_name(f->res.outcome), "cannot switch user");
+	free(groups);
+}
+
+static void test_user_lookup(void **state)
+{
+	struct proc_user *u = NULL;
+	char err[200];
+
+	(void)state;
+	assert_int_equal(proc_user_lookup("root", &u, err, sizeof(err)), 0);
+	assert_int_equal(u->uid, 0);
+	assert_int_equal(u->gid, 0);
+	assert_true(u->n_groups >= 1);
+	proc_user_free(u);
+	assert_int_equal(proc_user_lookup("vigil-no-such-user", &u, err, sizeof(err)), -ENOENT);
+	assert_null(u);
+	assert_string_equal(err, "no user 'vigil-no-such-user' on this host");
+	assert_int_equal(proc_user_lookup("", &u, err, sizeof(err)), -EINVAL);
+	proc_user_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +456,7 @@ int main(void)
 		T(test_missing_program),
 		T(test_not_executable),
 		T(test_timeout_kills_group),
+		T(test_exit_kills_leftovers),
 		T(test_timeout_sigkill_after_grace),
 		T(test_kill_cancels),
 		T(test_loop_not_blocked),
@@ -365,6 +464,9 @@ int main(void)
 		T(test_free_kills_running),
 		T(test_bad_arguments),
 		T(test_restart_from_callback),
+		T(test_runs_as_user),
+		T(test_user_failure_reported),
+		T(test_user_lookup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -260,7 +260,7 @@ static void test_changed_after_create_is_refused(void **state)
 	struct fx *f = *state;
 	const char *path = tu_dir_script(&f->dir, "later.sh", "exit 0", 0755);
 	char *argv[] = { (char *)path, NULL };
-	char err[256], want[256];
+	char err[256], want[512];
 
 	need_root();
 	assert_int_equal(make_argv(f, argv, 2000, err, sizeof(err)), 0);
@@ -270,25 +270,28 @@ static void test_changed_after_create_is_refused(void **state)
 	assert_int_equal(f->res[0].status, CHECK_FAILED);
 	assert_true(f->res[0].config_problem);
 	snprintf(want, sizeof(want),
-		 "refused to run: %s is writable by group or others (mode 0777)", path);
+		 "refused to run: %s is writable by group or others (mode 0777, owner uid 0): "
+		 "run chmod go-w %s", path, path);
 	assert_string_equal(f->res[0].detail, want);
 }
 
 /* ---- refusals at create ---- */
 
 /* Expect create to refuse argv0 with rc and exactly the message want
- * (want may contain one %s for the path). */
+ * (each %s in want stands for the path). */
 static void expect_refused(struct fx *f, const char *argv0, int rc, const char *want)
 {
 	char *argv[] = { (char *)argv0, NULL };
-	char err[256], msg[256];
-	const char *hole = strstr(want, "%s");
+	char err[512], msg[512] = "";
+	const char *hole;
 
 	/* Not printf: the expected text is data, not a format. */
-	if (hole)
-		snprintf(msg, sizeof(msg), "%.*s%s%s", (int)(hole - want), want, argv0, hole + 2);
-	else
-		snprintf(msg, sizeof(msg), "%s", want);
+	while ((hole = strstr(want, "%s")) != NULL) {
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), "%.*s%s", (int)(hole - want),
+			 want, argv0);
+		want = hole + 2;
+	}
+	snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), "%s", want);
 	assert_int_equal(make_argv(f, argv, 1000, err, sizeof(err)), rc);
 	assert_null(f->chk);
 	assert_string_equal(err, msg);
@@ -324,9 +327,9 @@ static void test_refuses_writable_by_others(void **state)
 
 	need_root();
 	expect_refused(f, tu_dir_script(&f->dir, "ww.sh", "exit 0", 0757), -EPERM,
-		       "%s is writable by group or others (mode 0757)");
+		       "%s is writable by group or others (mode 0757, owner uid 0): run chmod go-w %s");
 	expect_refused(f, tu_dir_script(&f->dir, "gw.sh", "exit 0", 0775), -EPERM,
-		       "%s is writable by group or others (mode 0775)");
+		       "%s is writable by group or others (mode 0775, owner uid 0): run chmod go-w %s");
 }
 
 static void test_refuses_not_owned_by_root(void **state)
@@ -336,13 +339,14 @@ static void test_refuses_not_owned_by_root(void **state)
 
 	need_root();
 	assert_int_equal(chown(path, 65534, 65534), 0);
-	expect_refused(f, path, -EPERM, "%s is not owned by root (uid 65534)");
+	expect_refused(f, path, -EPERM,
+		       "%s is not owned by root (owner uid 65534, mode 0755): run chown root %s");
 }
 
 static void test_refuses_unsafe_directory(void **state)
 {
 	struct fx *f = *state;
-	char sub[128], prog[160], want[256], err[256];
+	char sub[128], prog[160], want[512], err[512];
 	char *argv[] = { prog, NULL };
 
 	need_root();
@@ -357,24 +361,29 @@ static void test_refuses_unsafe_directory(void **state)
 	/* Its own directory writable by others: even sticky is not enough. */
 	assert_int_equal(chmod(sub, 01777), 0);
 	snprintf(want, sizeof(want),
-		 "directory %s is writable by group or others (mode 1777)", sub);
+		 "directory %s is writable by group or others (mode 1777, owner uid 0): keep the "
+		 "program in a directory only root can write", sub);
 	expect_refused(f, prog, -EPERM, want);
 	assert_int_equal(chmod(sub, 0775), 0);
 	snprintf(want, sizeof(want),
-		 "directory %s is writable by group or others (mode 0775)", sub);
+		 "directory %s is writable by group or others (mode 0775, owner uid 0): run chmod go-w %s",
+		 sub, sub);
 	expect_refused(f, prog, -EPERM, want);
 
 	/* Its directory not root's. */
 	assert_int_equal(chmod(sub, 0755), 0);
 	assert_int_equal(chown(sub, 65534, 65534), 0);
-	snprintf(want, sizeof(want), "directory %s is not owned by root (uid 65534)", sub);
+	snprintf(want, sizeof(want),
+		 "directory %s is not owned by root (owner uid 65534, mode 0755): run chown root %s",
+		 sub, sub);
 	expect_refused(f, prog, -EPERM, want);
 	assert_int_equal(chown(sub, 0, 0), 0);
 
 	/* A directory above it writable by others, without the sticky bit. */
 	assert_int_equal(chmod(f->dir.path, 0777), 0);
 	snprintf(want, sizeof(want),
-		 "directory %s is writable by group or others (mode 0777)", f->dir.path);
+		 "directory %s is writable by group or others (mode 0777, owner uid 0): run chmod go-w %s",
+		 f->dir.path, f->dir.path);
 	expect_refused(f, prog, -EPERM, want);
 	/* With the sticky bit (as /tmp) it is fine above the program's own. */
 	assert_int_equal(chmod(f->dir.path, 01777), 0);
@@ -384,7 +393,7 @@ static void test_refuses_unsafe_directory(void **state)
 static void test_refuses_symlink_to_unsafe_place(void **state)
 {
 	struct fx *f = *state;
-	char sub[128], target[160], link[160], want[256];
+	char sub[128], target[160], link[160], want[512];
 
 	need_root();
 	snprintf(sub, sizeof(sub), "%s/open", f->dir.path);
@@ -394,8 +403,9 @@ static void test_refuses_symlink_to_unsafe_place(void **state)
 	snprintf(target, sizeof(target), "%s/real.sh", sub);
 	snprintf(link, sizeof(link), "%s/link.sh", f->dir.path);
 	assert_int_equal(symlink(target, link), 0);
-	snprintf(want, sizeof(want), "directory %s is writable by group or others (mode 0777)",
-		 sub);
+	snprintf(want, sizeof(want),
+		 "directory %s is writable by group or others (mode 0777, owner uid 0): run chmod go-w %s",
+		 sub, sub);
 	expect_refused(f, link, -EPERM, want);
 }
 

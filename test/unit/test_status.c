@@ -461,6 +461,52 @@ static void test_resigned(void **state)
 
 /* Strings are escaped by json-c, never pasted: a detail with quotes,
  * backslashes and control bytes still parses back to itself. */
+/* A VIP the kernel would not add: counters, the retry due, the hold-down
+ * left; nothing about it while all is well. */
+static void test_vip_faults(void **state)
+{
+	(void)state;
+	struct world w;
+	build(&w);
+	char *t = status_render_text(&w.v);
+	assert_non_null(t);
+	assert_null(strstr(t, "VIP faults"));
+	free(t);
+	char *s = status_render_json(&w.v);
+	assert_non_null(s);
+	json_object *o = json_tokener_parse(s);
+	assert_non_null(o);
+	assert_jbool(o, "instances.0.vipMissing", false);
+	assert_jnull(o, "instances.0.vipHoldDownMs");
+	assert_jint(o, "instances.0.stats.vipAddFailures", 0);
+	json_object_put(o);
+	free(s);
+
+	w.si[0].state = VRRP_STATE_BACKUP;
+	w.si[0].vip_add_failures = 6;
+	w.si[0].vip_added_on_retry = 1;
+	w.si[0].vip_handovers = 3;
+	w.si[0].vip_hold_until_ms = NOW + 1364;
+	w.si[1].vip_missing = true;
+	w.si[1].vip_add_failures = 1;
+	t = status_render_text(&w.v);
+	assert_non_null(t);
+	assert_non_null(strstr(t, "  VIP faults   add failures 6, added on retry 1, handed over 3; priority held at 1 for 1.3 s\n"));
+	assert_non_null(strstr(t, "  VIP faults   add failures 1, added on retry 0, handed over 0; MASTER without its VIP now, retrying\n"));
+	free(t);
+	s = status_render_json(&w.v);
+	assert_non_null(s);
+	o = json_tokener_parse(s);
+	assert_non_null(o);
+	assert_jint(o, "instances.0.stats.vipAddFailures", 6);
+	assert_jint(o, "instances.0.stats.vipAddedOnRetry", 1);
+	assert_jint(o, "instances.0.stats.vipHandovers", 3);
+	assert_jint(o, "instances.0.vipHoldDownMs", 1364);
+	assert_jbool(o, "instances.1.vipMissing", true);
+	json_object_put(o);
+	free(s);
+}
+
 static void test_json_escaping(void **state)
 {
 	(void)state;
@@ -481,6 +527,58 @@ static void test_json_escaping(void **state)
 	free(s);
 }
 
+/* The receiver an interface shares among its instances: shown once per
+ * interface (both instances here are on eth0), in the text and the JSON
+ * ("interfaces"), with the datagrams no instance had (drops.vrid). */
+static void test_interfaces(void **state)
+{
+	(void)state;
+	struct world w;
+	build(&w);
+	struct vrrp_demux_stats port = { .rx_packets = 1000, .rx_dispatched = 990, .rx_wrong_if = 1 };
+	port.rx_drops[VRRP_DROP_VRID] = 8;
+	port.rx_sock_drops[VRRP_SOCK_DROP_SHORT] = 2;
+	w.ci[1].interface = "eth0";
+	w.si[0].port_io = &port;
+	w.si[1].port_io = &port;
+
+	char *t = status_render_text(&w.v);
+	assert_non_null(t);
+	const char *line = "  eth0         1000 datagrams, 990 adverts handed on; drops short 2, vrid 8, "
+			   "wrong-interface 1\n";
+	const char *at = strstr(t, line);
+	if (!at)
+		fail_msg("no line '%s' in:\n%s", line, t);
+	assert_null(strstr(at + 1, "  eth0         1000"));
+	free(t);
+
+	char *s = status_render_json(&w.v);
+	assert_non_null(s);
+	json_object *o = json_tokener_parse(s);
+	assert_non_null(o);
+	assert_int_equal(json_object_array_length(get(o, "interfaces")), 1);
+	assert_jstr(o, "interfaces.0.interface", "eth0");
+	assert_jint(o, "interfaces.0.instances", 2);
+	assert_jint(o, "interfaces.0.rxPackets", 1000);
+	assert_jint(o, "interfaces.0.rxDispatched", 990);
+	assert_jint(o, "interfaces.0.drops.vrid", 8);
+	assert_jint(o, "interfaces.0.drops.ttl", 0);
+	assert_jint(o, "interfaces.0.socketDrops.short", 2);
+	assert_jint(o, "interfaces.0.rxWrongInterface", 1);
+	json_object_put(o);
+	free(s);
+
+	/* Without a socket (no port), no entry. */
+	w.si[0].port_io = NULL;
+	w.si[1].port_io = NULL;
+	s = status_render_json(&w.v);
+	assert_non_null(s);
+	o = json_tokener_parse(s);
+	assert_int_equal(json_object_array_length(get(o, "interfaces")), 0);
+	json_object_put(o);
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -489,6 +587,8 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_escaping),
 		cmocka_unit_test(test_resigned),
+		cmocka_unit_test(test_vip_faults),
+		cmocka_unit_test(test_interfaces),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

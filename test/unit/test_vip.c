@@ -253,6 +253,51 @@ static void test_primary_ignores_vips(void **state)
 	vip_free(vs);
 }
 
+/* A link-scope address of another subnet, which the kernel lists before
+ * the global ones, is not VRRP's source; it still is when it is the only
+ * address. And it is a way to make the kernel refuse a VIP without
+ * touching the link (fault_vip_add.sh): an address of the VIP's subnet
+ * with another scope is EINVAL ("ipv4: Invalid scope value"). */
+static void test_primary_prefers_global_scope(void **state)
+{
+	(void)state;
+	TU_REQUIRE(no_netns);
+	struct vip_set *vs;
+	assert_int_equal(vip_new(&vs, DEV, NULL, 0), 0);
+	struct vip_addr own = va("198.18.0.1", 24), link = va("198.18.0.101", 25);
+	char err[256] = "";
+	struct in_addr pri = { 0 };
+	assert_int_equal(tu_ip("addr", "add", "198.18.0.101/25", "dev", DEV, "scope", "link", NULL), 0);
+	struct vip_ifaddr list[8];
+	size_t n = 0;
+	assert_int_equal(vip_list(vs, list, 8, &n, err, sizeof(err)), 0);
+	assert_true(n == 2);
+	assert_int_equal(list[0].a.addr.s_addr, link.addr.s_addr); /* listed first */
+	assert_int_equal(list[0].scope, 253);
+	assert_int_equal(list[1].scope, 0);
+	assert_int_equal(vip_primary(vs, NULL, 0, &pri, err, sizeof(err)), 0);
+	assert_int_equal(pri.s_addr, own.addr.s_addr);
+
+	/* The VIP 198.18.0.100/25 beside a link-scope 198.18.0.101/25. */
+	struct vip_addr v = va("198.18.0.100", 25);
+	assert_int_equal(vip_add(vs, &v, NULL, err, sizeof(err)), -EINVAL);
+	assert_true(strstr(err, "198.18.0.100/25") != NULL);
+	size_t held = 9;
+	assert_int_equal(vip_held(vs, NULL, 0, &held), 0);
+	assert_int_equal(held, 0);
+	assert_int_equal(tu_ip("addr", "del", "198.18.0.101/25", "dev", DEV, NULL), 0);
+	assert_int_equal(vip_add(vs, &v, NULL, err, sizeof(err)), 0);
+	assert_int_equal(vip_release_all(vs, NULL, 0), 0);
+
+	/* Only a link-scope address: that one. */
+	assert_int_equal(tu_ip("addr", "flush", "dev", DEV, NULL), 0);
+	assert_int_equal(tu_ip("addr", "add", "198.18.0.101/25", "dev", DEV, "scope", "link", NULL), 0);
+	pri.s_addr = 0;
+	assert_int_equal(vip_primary(vs, NULL, 0, &pri, err, sizeof(err)), 0);
+	assert_int_equal(pri.s_addr, link.addr.s_addr);
+	vip_free(vs);
+}
+
 static int read_promote(void)
 {
 	FILE *f = fopen("/proc/sys/net/ipv4/conf/" DEV "/promote_secondaries", "r");
@@ -374,6 +419,7 @@ int main(void)
 		cmocka_unit_test_setup(test_absent_interface, reset_dev),
 		cmocka_unit_test_setup(test_find_stale, reset_dev),
 		cmocka_unit_test_setup(test_primary_ignores_vips, reset_dev),
+		cmocka_unit_test_setup(test_primary_prefers_global_scope, reset_dev),
 		cmocka_unit_test_setup(test_del_primary_vip_keeps_host_address, reset_dev),
 		cmocka_unit_test_setup(test_free_removes_exactly_what_it_added, reset_dev),
 		cmocka_unit_test_setup(test_release_all, reset_dev),

@@ -108,8 +108,33 @@ chmod 644 "$TMP/client.cnf"
 "$VIGILD" -f "$TMP/run.ini" >"$TMP/out" 2>"$TMP/err"
 rc=$?
 [ "$rc" -eq 1 ] || fail "readable defaults file: exit $rc, expected 1"
-grep -q "is accessible by group or others (mode 644).*chmod 600 $TMP/client.cnf" "$TMP/err" ||
+grep -q "is accessible by group or others (mode 0644, owner uid [0-9]*).*chmod 600 $TMP/client.cnf" "$TMP/err" ||
 	fail "readable defaults file: message missing: $(cat "$TMP/err")"
+
+# The configuration file itself: group-writable, it is refused too (the
+# defaults file above is still readable by others, so nothing can start).
+chmod 664 "$TMP/run.ini"
+"$VIGILD" -f "$TMP/run.ini" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ "$rc" -eq 1 ] || fail "group-writable configuration: exit $rc, expected 1"
+grep -qF "$TMP/run.ini: $TMP/run.ini is writable by group or others (mode 0664, owner uid $(id -u)): run chmod go-w $TMP/run.ini" "$TMP/err" ||
+	fail "group-writable configuration: message missing: $(cat "$TMP/err")"
+# -t only warns about it: the file may be checked elsewhere.
+run "$TMP/run.ini"
+[ "$rc" -eq 0 ] || fail "-t on a group-writable configuration: exit $rc, expected 0"
+grep -q "warning: $TMP/run.ini is writable by group or others.*(vigild will refuse it at start)" "$TMP/err" ||
+	fail "-t on a group-writable configuration: warning missing: $(cat "$TMP/err")"
+chmod 644 "$TMP/run.ini"
+
+# script_user must exist on this host, for -t too (no script could run);
+# without it, -t warns that scripts run as root.
+printf '[global]\nscript_user = vigil-no-such-user\n%s\nnotify = /bin/true\n' "$BASE" >"$TMP/user.ini"
+expect_broken "$TMP/user.ini" "$TMP/user.ini:2: script_user: no user 'vigil-no-such-user' on this host (script checks and notify programs run as that user)"
+printf '%s\nnotify = /bin/true\n' "$BASE" >"$TMP/root.ini"
+run "$TMP/root.ini"
+[ "$rc" -eq 0 ] || fail "no script_user: exit $rc, expected 0"
+grep -q "root.ini:5: warning: script checks and notify programs run as root" "$TMP/err" ||
+	fail "no script_user: warning missing: $(cat "$TMP/err")"
 
 # Usage errors.
 "$VIGILD" --bogus >"$TMP/out" 2>"$TMP/err"
