@@ -201,6 +201,31 @@ static bool v3_ipv4_csum(const struct vrrp_pkt_ip *ip, const uint8_t *msg, size_
 	return false;
 }
 
+
+/* The fields every decoder fills alike from a message already checked
+ * (its header, length and interval); the checksum fields are the
+ * caller's. */
+static void fill_advert(struct vrrp_advert *out, const uint8_t *buf, size_t len,
+			const struct vrrp_pkt_ip *ip, size_t alen, size_t need, uint16_t interval)
+{
+	uint8_t version = buf[OFF_VERTYPE] >> 4, count = buf[OFF_COUNT];
+	*out = (struct vrrp_advert){
+		.version = version,
+		.vrid = buf[OFF_VRID],
+		.priority = buf[OFF_PRIO],
+		.count = count,
+		.interval_raw = interval,
+		.interval_cs = (uint16_t)(version == 2 ? interval * 100 : interval),
+		.auth_type = version == 2 ? buf[OFF_V2_AUTH] : 0,
+		.family = ip->family,
+		.addr_len = (uint8_t)alen,
+		.addrs = buf + VRRP_HDR_LEN,
+		.auth_data = version == 2 ? buf + VRRP_HDR_LEN + (size_t)count * alen : NULL,
+		.length = (uint16_t)need,
+		.trailing = (uint16_t)(len - need > UINT16_MAX ? UINT16_MAX : len - need),
+	};
+}
+
 /* Checksum of a whole message for its version/family; sets *kind on success. */
 static bool verify_csum(const struct vrrp_pkt_ip *ip, const struct vrrp_pkt_rx_policy *policy,
 			const uint8_t *msg, size_t len, enum vrrp_csum_kind *kind)
@@ -282,23 +307,9 @@ enum vrrp_drop vrrp_pkt_decode(const uint8_t *buf, size_t len,
 	if (interval == 0)
 		return VRRP_DROP_INTERVAL;
 
-	*out = (struct vrrp_advert){
-		.version = version,
-		.vrid = buf[OFF_VRID],
-		.priority = buf[OFF_PRIO],
-		.count = count,
-		.interval_raw = interval,
-		.interval_cs = (uint16_t)(version == 2 ? interval * 100 : interval),
-		.auth_type = version == 2 ? buf[OFF_V2_AUTH] : 0,
-		.family = ip->family,
-		.addr_len = (uint8_t)alen,
-		.addrs = buf + VRRP_HDR_LEN,
-		.csum_kind = kind,
-		.csum_forms = (uint8_t)(1u << kind),
-		.auth_data = version == 2 ? buf + VRRP_HDR_LEN + (size_t)count * alen : NULL,
-		.length = (uint16_t)need,
-		.trailing = (uint16_t)(len - need > UINT16_MAX ? UINT16_MAX : len - need),
-	};
+	fill_advert(out, buf, len, ip, alen, need, interval);
+	out->csum_kind = kind;
+	out->csum_forms = (uint8_t)(1u << kind);
 	return VRRP_DROP_NONE;
 }
 
@@ -375,26 +386,12 @@ enum vrrp_drop vrrp_pkt_decode_any(const uint8_t *buf, size_t len,
 	if (interval == 0)
 		return VRRP_DROP_INTERVAL;
 
-	*out = (struct vrrp_advert){
-		.version = version,
-		.vrid = buf[OFF_VRID],
-		.priority = buf[OFF_PRIO],
-		.count = count,
-		.interval_raw = interval,
-		.interval_cs = (uint16_t)(version == 2 ? interval * 100 : interval),
-		.auth_type = version == 2 ? buf[OFF_V2_AUTH] : 0,
-		.family = ip->family,
-		.addr_len = (uint8_t)alen,
-		.addrs = buf + VRRP_HDR_LEN,
-		/* What auto mode picks: the pseudo-header form first. */
-		.csum_kind = (forms & (1u << VRRP_CSUM_KIND_PSEUDO_HEADER))
-				     ? VRRP_CSUM_KIND_PSEUDO_HEADER
-				     : VRRP_CSUM_KIND_MESSAGE_ONLY,
-		.csum_forms = (uint8_t)forms,
-		.auth_data = version == 2 ? buf + VRRP_HDR_LEN + (size_t)count * alen : NULL,
-		.length = (uint16_t)need,
-		.trailing = (uint16_t)(len - need > UINT16_MAX ? UINT16_MAX : len - need),
-	};
+	fill_advert(out, buf, len, ip, alen, need, interval);
+	/* What auto mode picks: the pseudo-header form first. */
+	out->csum_kind = (forms & (1u << VRRP_CSUM_KIND_PSEUDO_HEADER))
+				 ? VRRP_CSUM_KIND_PSEUDO_HEADER
+				 : VRRP_CSUM_KIND_MESSAGE_ONLY;
+	out->csum_forms = (uint8_t)forms;
 	return VRRP_DROP_NONE;
 }
 
