@@ -736,10 +736,10 @@ static void master_send_advert(struct vrrp_fsm *fsm, uint64_t now_ms,
  * The next one is due one Advertisement_Interval after this one was due,
  * not after the wakeup: re-armed from a late wakeup, every delay would
  * stretch the cadence for good, while a backup's Master_Down_Interval
- * allows exactly three intervals plus Skew_Time, and Skew_Time is under
- * 1 ms for a backup at priority 254 and 100 ms adverts (docs/design.md
- * "Advert cadence"). Woken more than half an interval late, it starts
- * again from now, so a late wakeup never sends two adverts in a row.
+ * allows three intervals plus Skew_Time, and Skew_Time is 0 ms for a
+ * backup at priority 254 and 100 ms adverts (docs/design.md "Advert
+ * cadence"). Woken more than half an interval late, it starts again from
+ * now, so a late wakeup never sends two adverts in a row.
  */
 static void master_periodic(struct vrrp_fsm *fsm, uint64_t now_ms,
 			    struct vrrp_fsm_actions *out)

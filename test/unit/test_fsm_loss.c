@@ -281,10 +281,10 @@ static void test_cadence_late_wakeups(void **state)
 
 /* A backup at priority 254 has Skew_Time 0 at 100 ms adverts (under 1 ms
  * by the RFC's formula): its Master_Down_Interval is three intervals and
- * nothing more. A master that re-armed from each wakeup, 1 ms late each
- * time (libev rounds its waits up to the millisecond), drifted 1 ms per
- * advert: after two lost adverts the third came 3 ms after that backup
- * gave up. On the cadence the hundredth advert is still due on time. */
+ * nothing more. A master that re-armed from each wakeup and woke 1 ms late
+ * each time drifted 1 ms per advert: after two lost adverts the third
+ * would come 3 ms after such a backup gave up. On the cadence the
+ * hundredth advert is still due on time. */
 static void test_cadence_no_drift(void **state)
 {
 	struct vrrp_fsm fsm, b;
