@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "agent_quorum.h"
 #include "dbrole.h"
 #include "health.h"
 #include "instance.h"
@@ -231,6 +232,7 @@ static void state_changed(void *ctx, const struct vrrp_instance_change *chg)
 	struct agent *ag = ai->agent;
 	log_transition(ai, chg);
 	ai->state = chg->to;
+	agent_lease_update(ai);
 	if (chg->to != VRRP_STATE_MASTER) {
 		ev_timer_stop(ag->loop, &ai->vip_retry);
 		ai->vip_attempts = 0;
@@ -316,12 +318,13 @@ static void role_eligible(void *ctx, bool eligible)
 {
 	struct agent_instance *ai = ctx;
 	vrrp_instance_set_eligible(ai->vrrp, eligible);
+	agent_lease_update(ai);
 }
 
 static void role_witness_result(void *ctx, uint32_t seq, bool served)
 {
 	struct agent_instance *ai = ctx;
-	vrrp_instance_witness_result(ai->vrrp, seq, served);
+	agent_lease_witness_result(ai, seq, served);
 }
 
 static void role_contest_result(void *ctx, int epoch_cmp)
@@ -333,6 +336,8 @@ static void role_contest_result(void *ctx, int epoch_cmp)
 static void role_demoted(void *ctx)
 {
 	struct agent_instance *ai = ctx;
+	/* Read-only again: the lease goes, so a peer takes the key now. */
+	agent_lease_demoted(ai);
 	if (!ai->vip_release_pending || ai->state == VRRP_STATE_MASTER)
 		return;
 	ai->vip_release_pending = false;
@@ -513,13 +518,13 @@ static bool role_master_heard(void *ctx, struct in_addr *addr)
 static void inst_witness_start(void *ctx, uint32_t seq)
 {
 	struct agent_instance *ai = ctx;
-	dbrole_witness(ai->role, seq);
+	agent_lease_probe_start(ai, seq);
 }
 
 static void inst_witness_cancel(void *ctx)
 {
 	struct agent_instance *ai = ctx;
-	dbrole_witness_cancel(ai->role);
+	agent_lease_probe_cancel(ai);
 }
 
 static void inst_contest_start(void *ctx, const struct vrrp_fsm_advert *peer)
@@ -601,6 +606,7 @@ static int build_role(struct agent *ag, struct agent_instance *ai, const struct 
 		.alarm = role_alarm,
 		.refuse = role_refuse,
 		.master_heard = role_master_heard,
+		.may_write = agent_lease_may_write,
 	};
 	int r = dbrole_new(&ai->role, ag->loop, ag->log, &conf, &ops, ai);
 	if (r < 0)
@@ -742,6 +748,7 @@ void agent_health_changed(void *ctx, size_t i, uint8_t priority, bool fault)
 		priority = 1;
 	vrrp_instance_set_priority(ag->insts[i]->vrrp, priority);
 	vrrp_instance_set_check_fault(ag->insts[i]->vrrp, fault);
+	agent_lease_update(ag->insts[i]);
 }
 
 /* The link monitor's view of one interface changed: refresh every
@@ -869,7 +876,8 @@ void agent_vrrp_conf(const struct config_instance *ci, struct vrrp_instance_conf
 			.health_takeover = ci->health_takeover,
 			.resign_below = ci->resign_below,
 			.eligibility = ci->manage_read_only,
-			.witness_lead_ms = ci->witness ? ci->witness_timeout_ms : 0,
+			/* With [quorum] a takeover on silence also waits for the key. */
+			.witness_lead_ms = ci->witness || ci->quorum ? ci->witness_timeout_ms : 0,
 			.contest = ci->manage_read_only,
 		},
 		.csum = ci->checksum == CONFIG_CHECKSUM_PSEUDO_HEADER ? VRRP_CSUM_PSEUDO_HEADER
@@ -977,6 +985,8 @@ int agent_build_instance(struct agent *ag, struct agent_instance *ai, const stru
 		.note = note,
 	};
 	rc = build_role(ag, ai, cfg, err, errlen);
+	if (rc == 0)
+		rc = agent_build_quorum(ai, cfg, err, errlen);
 	if (rc == 0) {
 		rc = vrrp_instance_new(ag->loop, ag->ports, &vconf, ai->role ? &ops : &plain_ops, ai,
 				       &ai->vrrp);
@@ -992,6 +1002,7 @@ out:
 void agent_free_instance(struct agent_instance *ai)
 {
 	vip_timers_stop(ai);
+	agent_quorum_free(ai->quorum);
 	dbrole_free(ai->role);
 	vrrp_instance_free(ai->vrrp);
 	notify_free(ai->notify);
@@ -1043,6 +1054,8 @@ int agent_new(struct agent **out, struct ev_loop *loop, struct vigil_config *cfg
 	int rc = vrrp_ports_new(loop, &ports_ops, ag, &ag->ports);
 	if (rc < 0)
 		snprintf(err, errlen, "VRRP sockets: %s", errstr(rc));
+	if (rc == 0)
+		rc = agent_etcd_new(ag, err, errlen);
 	if (rc == 0)
 		rc = health_new(&ag->health, loop, cfg, log, agent_health_changed, ag, err, errlen);
 	if (rc == 0) {
@@ -1111,6 +1124,12 @@ static void drained(struct notify *n, bool complete, void *ctx)
 	for (size_t i = 0; i < ag->n_insts; i++)
 		if (!ag->insts[i]->drained)
 			return;
+	/* The revokes of the leases go out before the process does. */
+	agent_etcd_drain(ag);
+}
+
+void agent_finish_stop(struct agent *ag)
+{
 	ag->stopped = true;
 	ev_break(ag->loop, EVBREAK_ALL);
 }
@@ -1142,6 +1161,8 @@ void agent_stop_instance(struct agent_instance *ai)
 void agent_role_stopped(void *ctx)
 {
 	struct agent_instance *ai = ctx;
+	/* Read-only: the lease goes before priority 0 does. */
+	agent_lease_stop(ai);
 	agent_stop_instance(ai);
 }
 
@@ -1198,8 +1219,9 @@ void agent_free(struct agent *ag)
 		free(ag->retiring[i]);
 	}
 	free(ag->retiring);
-	/* After every instance: they held the ports open. */
+	/* After every instance: they held the ports open, and the etcd client. */
 	vrrp_ports_free(ag->ports);
+	agent_etcd_free(ag);
 	agent_free_old_configs(ag);
 	config_free(ag->cfg);
 	free(ag);

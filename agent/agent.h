@@ -132,6 +132,10 @@ const struct vrrp_instance *agent_vrrp(const struct agent *ag, size_t i);
  * (or when i is out of range). */
 const struct dbrole *agent_role(const struct agent *ag, size_t i);
 
+/* Instance i's etcd lease ([quorum]); false (out untouched) without. */
+struct agent_quorum_status;
+bool agent_quorum_view(const struct agent *ag, size_t i, struct agent_quorum_status *out);
+
 /* The VIPs instance i holds on its interface now, as vip_held(): out/cap,
  * n receives how many. Returns 0 or -EINVAL. */
 int agent_vips_held(const struct agent *ag, size_t i, struct vip_addr *out, size_t cap,

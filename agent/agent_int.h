@@ -15,6 +15,8 @@
 #include "linkmon.h"
 #include "notify.h"
 
+struct agent_quorum;
+struct etcd_client;
 struct health;
 struct linkmon;
 struct vip_addr;
@@ -61,6 +63,13 @@ struct agent_instance {
 	unsigned vip_handovers_in_row;  /* reset once every VIP is added */
 	uint64_t vip_missing_since_ms;  /* monotonic ms of the first failure */
 	struct agent_vip_faults vip_faults;
+	/* Quorum on etcd (NULL without [quorum]); agent_lease.c. A takeover
+	 * on silence waits for both the witness and the key. */
+	struct agent_quorum *quorum;
+	uint32_t probe_seq;
+	bool probe_vip_pending;         /* the witness's answer is awaited */
+	bool probe_key_pending;         /* the key's */
+	bool probe_key_won;
 };
 
 struct agent {
@@ -88,6 +97,9 @@ struct agent {
 	ev_timer sweep;                 /* frees retired instances from the loop */
 	ev_timer addr_settle;           /* address events: each instance refreshed once per burst */
 	uint64_t reloads;               /* configurations swapped in */
+	struct etcd_client *etcd;       /* [quorum]: shared by the instances; NULL without */
+	ev_timer etcd_drain;            /* stopping: the last revokes go out */
+	uint64_t etcd_drain_until_ms;
 };
 
 /* ---- agent.c, for the control actions ---- */
@@ -121,6 +133,35 @@ void agent_health_changed(void *ctx, size_t i, uint8_t priority, bool fault);
  * the demotion order first: dbrole_stop(role, agent_role_stopped, ai). */
 void agent_stop_instance(struct agent_instance *ai);
 void agent_role_stopped(void *ctx);
+/* Every instance stopped: leave the loop. */
+void agent_finish_stop(struct agent *ag);
+
+/* ---- agent_lease.c: quorum on etcd ---- */
+
+/* The etcd client of [quorum] (nothing without it); freed after the
+ * instances. */
+int agent_etcd_new(struct agent *ag, char *err, size_t errlen);
+void agent_etcd_free(struct agent *ag);
+/* Stopping, every notify drained: agent_finish_stop() once the etcd
+ * requests still out (the revokes) have ended, within request_timeout. */
+void agent_etcd_drain(struct agent *ag);
+/* ai->quorum for an instance of a configuration with [quorum]. */
+int agent_build_quorum(struct agent_instance *ai, const struct vigil_config *cfg, char *err,
+		       size_t errlen);
+/* Two [quorum] sections that run the same (a reload may not change it). */
+bool agent_quorum_conf_equal(const struct config_quorum *a, const struct config_quorum *b);
+/* The takeover probe: the witness (when configured) and the key. */
+void agent_lease_probe_start(struct agent_instance *ai, uint32_t seq);
+void agent_lease_probe_cancel(struct agent_instance *ai);
+void agent_lease_witness_result(struct agent_instance *ai, uint32_t seq, bool served);
+/* The instance's state, priority or eligibility changed. */
+void agent_lease_update(struct agent_instance *ai);
+/* The server is read-only again after leaving MASTER. */
+void agent_lease_demoted(struct agent_instance *ai);
+/* Stopping, the server read-only: revoke, withdraw the candidate. */
+void agent_lease_stop(struct agent_instance *ai);
+/* dbrole's may_write (ctx: the instance). */
+bool agent_lease_may_write(void *ctx);
 
 /* ---- agent_restart.c ---- */
 

@@ -357,6 +357,13 @@ int agent_reload(struct agent *ag, struct vigil_config *cfg, struct agent_reload
 			 cfg->source, config_key_line(&cfg->global.origin, "control_socket"));
 		return -EINVAL;
 	}
+	if (!agent_quorum_conf_equal(&cfg->quorum, &ag->cfg->quorum)) {
+		snprintf(err, errlen,
+			 "%s:%u: [quorum] cannot change on a reload (the etcd leases in force were "
+			 "taken under it); restart vigild with systemctl restart",
+			 cfg->source, cfg->quorum.enabled ? cfg->quorum.origin.section_line : 1);
+		return -EINVAL;
+	}
 	struct plan pl = { 0 };
 	int rc = plan_build(ag, &pl, cfg, err, errlen);
 	struct agent_instance **insts = rc == 0 ? calloc(pl.n ? pl.n : 1, sizeof(*insts)) : NULL;

@@ -63,7 +63,7 @@ static void origin_free(struct config_origin *o)
 
 /* Section kinds, plus one for a header already reported as wrong. */
 enum { SEC_GLOBAL = CONFIG_SEC_GLOBAL, SEC_INSTANCE = CONFIG_SEC_INSTANCE,
-       SEC_CHECK = CONFIG_SEC_CHECK, SEC_IGNORED };
+       SEC_CHECK = CONFIG_SEC_CHECK, SEC_QUORUM = CONFIG_SEC_QUORUM, SEC_IGNORED };
 
 /* A "[...]" line found by the pre-scan; keys belong to the last header
  * above them. */
@@ -115,6 +115,15 @@ static int open_section(struct loader *ld, const char *inner, unsigned line)
 			cfg->global.origin.section_line = line;
 			rec.kind = SEC_GLOBAL;
 		}
+	} else if (strcmp(s, "quorum") == 0 && *name == '\0') {
+		if (cfg->quorum.enabled)
+			ERR(ld, line, "duplicate section [quorum] (first at line %u)",
+			    cfg->quorum.origin.section_line);
+		else {
+			cfg->quorum.enabled = true;
+			cfg->quorum.origin.section_line = line;
+			rec.kind = SEC_QUORUM;
+		}
 	} else if (strcmp(s, "instance") == 0 || strcmp(s, "check") == 0) {
 		bool inst = s[0] == 'i';
 
@@ -163,7 +172,7 @@ static int open_section(struct loader *ld, const char *inner, unsigned line)
 			rec.kind = SEC_CHECK;
 		}
 	} else {
-		ERR(ld, line, "unknown section [%s]; expected [global], [instance NAME] or [check NAME]",
+		ERR(ld, line, "unknown section [%s]; expected [global], [instance NAME], [check NAME] or [quorum]",
 		    *name ? inner : s);
 	}
 record:
@@ -313,7 +322,7 @@ static int handle_key(void *user, const char *section, const char *name, const c
 		return 1;
 	if (!sec) {
 		ERR(ld, line, "key '%s' is outside any section; put it under [global], "
-		    "[instance NAME] or [check NAME]", name);
+		    "[instance NAME], [check NAME] or [quorum]", name);
 		return 1;
 	}
 	switch (sec->kind) {
@@ -328,6 +337,11 @@ static int handle_key(void *user, const char *section, const char *name, const c
 		snprintf(where_buf, sizeof(where_buf), "[instance %s]",
 			 ld->cfg->instances[sec->index].name);
 		where = where_buf;
+		break;
+	case SEC_QUORUM:
+		base = &ld->cfg->quorum;
+		origin = &ld->cfg->quorum.origin;
+		where = "[quorum]";
 		break;
 	case SEC_CHECK:
 		base = &ld->cfg->checks[sec->index];
@@ -383,6 +397,12 @@ void config_free(struct vigil_config *cfg)
 	free(cfg->global.metrics_listen);
 	free(cfg->global.script_user);
 	origin_free(&cfg->global.origin);
+	free(cfg->quorum.endpoints_raw);
+	for (size_t i = 0; i < cfg->quorum.n_endpoints; i++)
+		free(cfg->quorum.endpoints[i]);
+	free(cfg->quorum.endpoints);
+	free(cfg->quorum.prefix);
+	origin_free(&cfg->quorum.origin);
 	for (size_t i = 0; i < cfg->n_instances; i++) {
 		struct config_instance *in = &cfg->instances[i];
 
@@ -447,6 +467,7 @@ int config_load_string(const char *text, const char *name, struct vigil_config *
 		rc = -ENOMEM;
 		goto out;
 	}
+	config_quorum_defaults(&ld.cfg->quorum);
 	ld.cfg->source = strdup(ld.ctx.file);
 	if (!ld.cfg->source || prescan(&ld, text, &too_long) < 0) {
 		rc = -ENOMEM;

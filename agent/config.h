@@ -182,6 +182,12 @@ enum config_check_type {
 	CONFIG_CHECK_SCRIPT,
 };
 
+/* [quorum] quorum_lost: what a master does when it cannot renew its lease. */
+enum config_quorum_lost {
+	CONFIG_QUORUM_LOST_DEMOTE,     /* default: read-only and the VIP away before the lease can run out */
+	CONFIG_QUORUM_LOST_HOLD,       /* keep writing: availability over safety */
+};
+
 /* Names as written in the file: "auto", "pseudo-header", "rfc9568". */
 const char *config_checksum_name(enum config_checksum c);
 /* "none", "pass". */
@@ -192,6 +198,8 @@ const char *config_check_type_name(enum config_check_type t);
 const char *config_promote_on_timeout_name(enum config_promote_on_timeout p);
 /* "error", "warning", "info", "debug". */
 const char *config_log_level_name(enum config_log_level l);
+/* "demote", "hold". */
+const char *config_quorum_lost_name(enum config_quorum_lost q);
 
 /* ---- sections ------------------------------------------------------ */
 
@@ -256,6 +264,7 @@ struct config_instance {
 	bool witness;               /* default: manage_read_only */
 	uint32_t witness_timeout_ms;/* 10ms..10s, default 300ms; below 3 * advert_interval */
 	uint32_t role_timeout_ms;   /* deadline of each role statement: 100ms..60s, default 2s */
+	bool quorum;                /* [quorum] is present: the master writes only under the etcd key */
 	struct config_origin origin;
 };
 
@@ -289,9 +298,37 @@ struct config_check {
 };
 
 /* A whole validated configuration. Owned by the caller of config_load_*. */
+/*
+ * [quorum] (docs/quorum.md): when present, every instance's master holds
+ * a key in etcd under a lease of its own while its server is writable,
+ * and a backup takes over on silence only once it holds that key.
+ */
+struct config_quorum {
+	bool enabled;               /* the section is present */
+	char *endpoints_raw;        /* etcd_endpoints as written: a comma list */
+	char **endpoints;           /* normalized "http://IP:PORT" (config_validate()) */
+	size_t n_endpoints;
+	uint32_t lease_ttl_ms;      /* whole seconds, 2s..3600s; default 6s */
+	char *prefix;               /* default "/vigil/"; key = prefix + instance name */
+	enum config_quorum_lost quorum_lost;  /* default demote */
+	uint32_t etcd_election_timeout_ms;    /* the members' --election-timeout; default 1s */
+	uint32_t request_timeout_ms;          /* one etcd request, all endpoints; default 1s */
+	struct config_origin origin;
+};
+
+/* What a master that cannot renew its lease allows its demotion beyond
+ * role_timeout (the read_only statement's deadline): the VIP's removal
+ * and the loop's own delays. */
+#define CONFIG_QUORUM_DEMOTE_MARGIN_MS 500u
+
+/* How long before its lease can end a master that cannot renew demotes:
+ * role_timeout + CONFIG_QUORUM_DEMOTE_MARGIN_MS. */
+uint32_t config_quorum_demote_budget_ms(const struct config_instance *in);
+
 struct vigil_config {
 	char *source;               /* file name used in messages */
 	struct config_global global;
+	struct config_quorum quorum;
 	struct config_instance *instances;
 	size_t n_instances;
 	struct config_check *checks;

@@ -15,6 +15,7 @@ enum config_section_kind {
 	CONFIG_SEC_GLOBAL,
 	CONFIG_SEC_INSTANCE,
 	CONFIG_SEC_CHECK,
+	CONFIG_SEC_QUORUM,
 };
 
 /* One known key of a section (config_keys.c). */
@@ -40,6 +41,7 @@ int config_store_value(const struct config_ctx *ctx, void *base,
 /* Fill a new section struct with the defaults that need no other key. */
 void config_instance_defaults(struct config_instance *in);
 void config_check_defaults(struct config_check *c);
+void config_quorum_defaults(struct config_quorum *q);
 
 /* True for a valid instance or check name (1..CONFIG_NAME_MAX of A-Za-z0-9_-.). */
 bool config_valid_name(const char *s);

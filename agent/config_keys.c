@@ -22,6 +22,7 @@ static const char *const check_type_names[] = {
 };
 static const char *const promote_on_timeout_names[] = { "stay_read_only", "writable", NULL };
 static const char *const log_level_names[] = { "error", "warning", "info", "debug", NULL };
+static const char *const quorum_lost_names[] = { "demote", "hold", NULL };
 
 const char *config_checksum_name(enum config_checksum c)
 {
@@ -46,6 +47,11 @@ const char *config_promote_on_timeout_name(enum config_promote_on_timeout p)
 const char *config_log_level_name(enum config_log_level l)
 {
 	return (unsigned)l < 4 ? log_level_names[l] : "?";
+}
+
+const char *config_quorum_lost_name(enum config_quorum_lost q)
+{
+	return (unsigned)q < 2 ? quorum_lost_names[q] : "?";
 }
 
 /* ---- value parsers ------------------------------------------------- */
@@ -173,6 +179,19 @@ static const struct config_keydef instance_keys[] = {
 	IK("witness", K_BOOL, witness, 0, 0),
 	IK("witness_timeout", K_DURATION, witness_timeout_ms, 10, 10000),
 	IK("role_timeout", K_DURATION, role_timeout_ms, 100, 60000),
+	{ NULL, 0, 0, 0, 0, NULL, 0 },
+};
+
+#define QK(n, k, f, lo, hi) { n, k, offsetof(struct config_quorum, f), lo, hi, NULL, 0 }
+static const struct config_keydef quorum_keys[] = {
+	/* a comma list of http://IP:PORT, checked in config_validate() */
+	QK("etcd_endpoints", K_STRING, endpoints_raw, 0, 0),
+	/* etcd grants whole seconds */
+	QK("lease_ttl", K_DURATION, lease_ttl_ms, 2000, 3600000),
+	QK("prefix", K_STRING, prefix, 0, 0),
+	{ "quorum_lost", K_ENUM, offsetof(struct config_quorum, quorum_lost), 0, 0, quorum_lost_names, 0 },
+	QK("etcd_election_timeout", K_DURATION, etcd_election_timeout_ms, 100, 50000),
+	QK("request_timeout", K_DURATION, request_timeout_ms, 100, 10000),
 	{ NULL, 0, 0, 0, 0, NULL, 0 },
 };
 
@@ -628,6 +647,7 @@ const struct config_keydef *config_keydef_find(enum config_section_kind kind, co
 	case CONFIG_SEC_GLOBAL: return keydef_lookup(global_keys, name);
 	case CONFIG_SEC_INSTANCE: return keydef_lookup(instance_keys, name);
 	case CONFIG_SEC_CHECK: return keydef_lookup(check_keys, name);
+	case CONFIG_SEC_QUORUM: return keydef_lookup(quorum_keys, name);
 	}
 	return NULL;
 }
@@ -662,6 +682,14 @@ void config_instance_defaults(struct config_instance *in)
 	in->witness = false;          /* default manage_read_only: resolved in config_validate() */
 	in->witness_timeout_ms = 300;
 	in->role_timeout_ms = 2000;
+}
+
+void config_quorum_defaults(struct config_quorum *q)
+{
+	q->lease_ttl_ms = 6000;
+	q->quorum_lost = CONFIG_QUORUM_LOST_DEMOTE;
+	q->etcd_election_timeout_ms = 1000;  /* etcd's own default */
+	q->request_timeout_ms = 1000;
 }
 
 void config_check_defaults(struct config_check *c)

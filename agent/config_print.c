@@ -127,6 +127,41 @@ static void print_check(const struct config_check *c, FILE *out)
 			c->heartbeat_table ? c->heartbeat_table : "none (Seconds_Behind_Master)");
 }
 
+/* [quorum], and what its timing means for each instance. */
+static void print_quorum(const struct vigil_config *cfg, FILE *out)
+{
+	const struct config_quorum *q = &cfg->quorum;
+	char a[16], b[16], c[16];
+
+	if (!q->enabled) {
+		fprintf(out, "quorum off: VRRP alone decides who holds the VIP\n");
+		return;
+	}
+	fprintf(out, "quorum on: etcd");
+	for (size_t i = 0; i < q->n_endpoints; i++)
+		fprintf(out, "%s%s", i ? ", " : " ", q->endpoints[i]);
+	fprintf(out, "\n  lease_ttl %s (renewed every %s), prefix %s, quorum_lost %s%s, "
+		"etcd_election_timeout %s\n", DUR(q->lease_ttl_ms, a), DUR(q->lease_ttl_ms / 3, b),
+		q->prefix, config_quorum_lost_name(q->quorum_lost),
+		q->quorum_lost == CONFIG_QUORUM_LOST_HOLD ? " (availability over safety: a master "
+		"cut off from etcd keeps writing)" : "", DUR(q->etcd_election_timeout_ms, c));
+	for (size_t i = 0; i < cfg->n_instances; i++) {
+		const struct config_instance *in = &cfg->instances[i];
+		uint32_t budget = config_quorum_demote_budget_ms(in);
+
+		char d[16];
+
+		if (q->quorum_lost == CONFIG_QUORUM_LOST_HOLD)
+			snprintf(d, sizeof(d), "never (hold)");
+		else
+			DUR(q->lease_ttl_ms > budget ? q->lease_ttl_ms - budget : 0, d);
+		fprintf(out, "  instance %s: key %s%s; a master that cannot renew demotes %s after "
+			"the send of its last acknowledged renewal (lease_ttl - role_timeout - %u ms); "
+			"a dead master's peer waits up to %s for its lease\n", in->name, q->prefix,
+			in->name, d, CONFIG_QUORUM_DEMOTE_MARGIN_MS, DUR(q->lease_ttl_ms, c));
+	}
+}
+
 void config_print_summary(const struct vigil_config *cfg, FILE *out)
 {
 	fprintf(out, "global: router_id %s, control_socket %s, mysql_defaults_file %s, log_level %s\n",
@@ -143,6 +178,7 @@ void config_print_summary(const struct vigil_config *cfg, FILE *out)
 			cfg->global.script_user, cfg->global.script_user);
 	else
 		fprintf(out, "script_user none: script checks and notify programs run as vigild's user (root)\n");
+	print_quorum(cfg, out);
 	for (size_t i = 0; i < cfg->n_instances; i++)
 		print_instance(cfg, &cfg->instances[i], out);
 	for (size_t i = 0; i < cfg->n_checks; i++)

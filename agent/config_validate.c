@@ -10,6 +10,7 @@
 
 #include "config_internal.h"
 #include "duration.h"
+#include "etcd_client.h"
 
 #define DEFAULT_CONTROL_SOCKET "/run/vigil/vigil.sock"
 /* v3 default: Skew_Time at priority 100 is 121 ms and Master_Down_Interval
@@ -402,7 +403,8 @@ static int validate_data_safety(struct vctx *v, size_t i)
 	/* The probe starts witness_timeout before the Master_Down_Timer
 	 * expires, and that timer is 3 advert intervals plus the skew
 	 * (RFC 5798 6.1): a longer probe would start before the silence. */
-	if (in->witness && (uint64_t)in->witness_timeout_ms >= 3ull * in->advert_interval_ms)
+	if ((in->witness || v->cfg->quorum.enabled) &&
+	    (uint64_t)in->witness_timeout_ms >= 3ull * in->advert_interval_ms)
 		ERR(v, config_key_line(o, config_origin_has(o, "witness_timeout") ? "witness_timeout"
 										: "advert_interval"),
 		    "instance %s: witness_timeout (%s) must be below 3 * advert_interval (%s)",
@@ -515,6 +517,145 @@ static int validate_check(struct vctx *v, struct config_check *c)
 
 /* ---- whole file ---------------------------------------------------- */
 
+/* ---- [quorum] ------------------------------------------------------ */
+
+/* The time a master that cannot renew keeps to find etcd again: from when
+ * a renewal is due (a third of the TTL after the last one was sent) to
+ * its safety deadline (the TTL less what a demotion may take: role_timeout
+ * and a margin). The daemon's rule (quorum_rules.h) uses the same terms. */
+static int64_t quorum_renew_window_ms(const struct config_quorum *q, const struct config_instance *in)
+{
+	return (int64_t)q->lease_ttl_ms - q->lease_ttl_ms / 3 -
+	       (int64_t)config_quorum_demote_budget_ms(in);
+}
+
+uint32_t config_quorum_demote_budget_ms(const struct config_instance *in)
+{
+	return in->role_timeout_ms + CONFIG_QUORUM_DEMOTE_MARGIN_MS;
+}
+
+static int split_endpoints(struct vctx *v, struct config_quorum *q, unsigned line)
+{
+	char *copy = strdup(q->endpoints_raw), *save = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char norm[ETCD_ENDPOINT_MAX], why[160];
+		char *url = config_trim(tok);
+		bool dup = false;
+
+		if (*url == '\0')
+			continue;
+		if (etcd_endpoint_check(url, norm, why, sizeof(why)) < 0) {
+			ERR(v, line, "[quorum] etcd_endpoints: '%s': %s", url, why);
+			continue;
+		}
+		for (size_t i = 0; i < q->n_endpoints && !dup; i++)
+			dup = strcmp(q->endpoints[i], norm) == 0;
+		if (dup) {
+			ERR(v, line, "[quorum] etcd_endpoints: '%s' is listed twice", url);
+			continue;
+		}
+		if (q->n_endpoints == ETCD_ENDPOINTS_MAX) {
+			ERR(v, line, "[quorum] etcd_endpoints: at most %u endpoints", ETCD_ENDPOINTS_MAX);
+			break;
+		}
+		char **p = realloc(q->endpoints, (q->n_endpoints + 1) * sizeof(*p));
+		if (!p || !(p[q->n_endpoints] = strdup(norm))) {
+			if (p)
+				q->endpoints = p;
+			free(copy);
+			return -ENOMEM;
+		}
+		q->endpoints = p;
+		q->n_endpoints++;
+	}
+	free(copy);
+	return 0;
+}
+
+static int validate_quorum(struct vctx *v)
+{
+	struct config_quorum *q = &v->cfg->quorum;
+	const struct config_origin *o = &q->origin;
+	char a[16], b[16], c[16];
+
+	if (!q->enabled)
+		return 0;
+	require(v, o, "section", "[quorum]", "etcd_endpoints");
+	if (q->endpoints_raw) {
+		if (split_endpoints(v, q, config_key_line(o, "etcd_endpoints")) < 0)
+			return -ENOMEM;
+		if (q->n_endpoints == 0)
+			ERR(v, config_key_line(o, "etcd_endpoints"), "[quorum] etcd_endpoints: no endpoint");
+		else if (q->n_endpoints < 3)
+			WARN(v, config_key_line(o, "etcd_endpoints"),
+			     "[quorum] etcd_endpoints: %zu endpoint%s: list every member of the etcd "
+			     "cluster, or a member that is down takes the quorum with it",
+			     q->n_endpoints, q->n_endpoints == 1 ? "" : "s");
+	}
+	if (q->lease_ttl_ms % 1000)
+		ERR(v, config_key_line(o, "lease_ttl"), "[quorum] lease_ttl: %s: etcd grants whole "
+		    "seconds", duration_format(q->lease_ttl_ms, a, sizeof(a)));
+	if (!q->prefix && !(q->prefix = strdup("/vigil/")))
+		return -ENOMEM;
+	if (q->prefix[0] != '/' || q->prefix[strlen(q->prefix) - 1] != '/' ||
+	    strlen(q->prefix) > 200)
+		ERR(v, config_key_line(o, "prefix"), "[quorum] prefix: '%s' must start and end with "
+		    "'/' (the keys are PREFIX + instance name), at most 200 characters", q->prefix);
+	for (size_t i = 0; i < v->cfg->n_instances; i++) {
+		struct config_instance *in = &v->cfg->instances[i];
+		uint32_t budget;
+
+		in->quorum = true;
+		/* Not given: 1 s instead of 2 s, so that the default lease
+		 * (6 s) leaves a master time to ride out an etcd leader
+		 * election before its safety deadline (the warning below). */
+		if (!config_origin_has(&in->origin, "role_timeout"))
+			in->role_timeout_ms = 1000;
+		budget = config_quorum_demote_budget_ms(in);
+		if (!in->manage_read_only) {
+			ERR(v, in->origin.section_line, "instance %s: [quorum] (line %u) needs "
+			    "manage_read_only = yes: the lease decides which server may write, and "
+			    "vigil can hold back only a server whose read_only it manages",
+			    in->name, o->section_line);
+			continue;
+		}
+		/* The master demotes at TTL - budget after its last good
+		 * renewal, which must leave it time to renew at all. */
+		if (budget >= q->lease_ttl_ms / 2) {
+			ERR(v, config_key_line(o, "lease_ttl"), "[quorum] lease_ttl (%s) is too short "
+			    "for instance %s's role_timeout (%s): a master that cannot renew demotes "
+			    "role_timeout + %u ms before its lease can end, which must be less than "
+			    "half the lease", duration_format(q->lease_ttl_ms, a, sizeof(a)), in->name,
+			    duration_format(in->role_timeout_ms, b, sizeof(b)),
+			    CONFIG_QUORUM_DEMOTE_MARGIN_MS);
+			continue;
+		}
+		/* A leader election in etcd stops every renewal until it is
+		 * over: one election timeout to notice, up to another to
+		 * elect (randomized). A shorter window demotes a healthy
+		 * master whenever etcd changes leader. */
+		int64_t window = quorum_renew_window_ms(q, in);
+		if (window < 2 * (int64_t)q->etcd_election_timeout_ms)
+			WARN(v, config_key_line(o, "lease_ttl"), "[quorum] lease_ttl (%s) is short for "
+			     "etcd_election_timeout (%s): with instance %s's role_timeout (%s) a master "
+			     "has %lld ms to renew once a renewal is due, less than two election "
+			     "timeouts, so an etcd leader change can make it demote; raise lease_ttl "
+			     "or lower role_timeout", duration_format(q->lease_ttl_ms, a, sizeof(a)),
+			     duration_format(q->etcd_election_timeout_ms, b, sizeof(b)), in->name,
+			     duration_format(in->role_timeout_ms, c, sizeof(c)),
+			     (long long)(window > 0 ? window : 0));
+	}
+	if (q->request_timeout_ms >= q->lease_ttl_ms / 3)
+		ERR(v, config_key_line(o, "request_timeout"), "[quorum] request_timeout (%s) must "
+		    "be below a third of lease_ttl (%s), the renewal period",
+		    duration_format(q->request_timeout_ms, a, sizeof(a)),
+		    duration_format(q->lease_ttl_ms, b, sizeof(b)));
+	return 0;
+}
+
 void config_validate(struct vigil_config *cfg, const char *file, struct config_diag *diag)
 {
 	struct vctx v = { .cfg = cfg, .diag = diag, .file = file };
@@ -542,6 +683,10 @@ void config_validate(struct vigil_config *cfg, const char *file, struct config_d
 			ERR(&v, 0, "out of memory");
 			return;
 		}
+	if (validate_quorum(&v) < 0) {
+		ERR(&v, 0, "out of memory");
+		return;
+	}
 	for (size_t i = 0; i < cfg->n_checks; i++)
 		if (cfg->checks[i].n_tracked_by == 0)
 			WARN(&v, cfg->checks[i].origin.section_line, "check '%s' is not tracked by "

@@ -415,6 +415,12 @@ static char *respond_restart(struct run *run, int client_fd)
 			       busy);
 	if (!run->exe[0] || !run->restart_check)
 		return control_answerf("error: restart refused: the path of the running binary is unknown\n");
+	/* The etcd lease would not cross execve: the new process would find
+	 * the key held under a lease it does not know and demote. */
+	if (agent_config(run->agent)->quorum.enabled)
+		return control_answerf("error: restart refused: not supported with [quorum] (the etcd lease "
+				       "does not cross the re-execution); use systemctl restart, which hands the "
+				       "VIP over\n");
 	int fd = client_fd >= 0 ? fcntl(client_fd, F_DUPFD_CLOEXEC, 3) : -1;
 	if (fd < 0)
 		return control_answerf("error: restart refused: %s\n", strerror(errno));

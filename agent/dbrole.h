@@ -85,6 +85,9 @@ struct dbrole_ops {
 	void (*alarm)(void *ctx, const char *what);
 	/* Is another node master right now, and which (its advert source)? */
 	bool (*master_heard)(void *ctx, struct in_addr *addr);
+	/* Optional (quorum on etcd): may the server be opened now? The gate
+	 * waits before read_only = OFF until it may (dbrole_permit()). */
+	bool (*may_write)(void *ctx);
 };
 
 /* What the local server is, as vigil manages it (status, logs, notify). */
@@ -153,6 +156,9 @@ void dbrole_contest(struct dbrole *r, const struct vrrp_fsm_advert *peer);
 
 /* The contest was won: open the server again (new epoch). */
 void dbrole_reopen(struct dbrole *r);
+
+/* ops->may_write became true: a gate waiting for it goes on. */
+void dbrole_permit(struct dbrole *r);
 
 /* Graceful stop: the demotion order, then done(ctx) (at once when there
  * is nothing to do). */

@@ -33,6 +33,7 @@ void dbrole_request_demote(struct dbrole *r, const char *why, bool release)
 	r->demote_why = why;
 	r->demote_release = r->demote_release || release;
 	r->want_gate = false;
+	r->gate_wait_permit = false;
 	r->want_contest = false;
 	dbrole_set_mode(r, DBROLE_DEMOTING);
 	dbrole_preempt(r);

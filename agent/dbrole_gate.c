@@ -392,7 +392,7 @@ static void local_done(struct sqlbatch *b, const struct sqlbatch_result *res, vo
 	}
 	if (!replica) {
 		const char *ro = sqlbatch_value(res, 1, 0, "ro");
-		if (ro && strcmp(ro, "0") == 0) {
+		if (ro && strcmp(ro, "0") == 0 && (!r->ops.may_write || r->ops.may_write(r->ctx))) {
 			log_info(r->log, "instance %s: gate: the server is already a writable primary", r->conf.instance);
 			dbrole_set_mode(r, DBROLE_WRITABLE);
 			gate_end(r);
@@ -437,6 +437,7 @@ static void gate_local(struct dbrole *r)
 void dbrole_begin_gate(struct dbrole *r)
 {
 	r->gate_stage = GATE_LOCAL;
+	r->gate_wait_permit = false;
 	r->gate_t0_ms = monotime_ms();
 	r->gate_target_known = false;
 	r->gate_old = NULL;
@@ -463,6 +464,27 @@ void dbrole_run_gate(struct dbrole *r)
 	case GATE_STOP_IO: gate_stop_io(r); break;
 	case GATE_WAIT: gate_wait(r); break;
 	case GATE_STOP: gate_stop(r); break;
-	case GATE_OPEN: gate_open(r); break;
+	case GATE_OPEN:
+		if (r->ops.may_write && !r->ops.may_write(r->ctx)) {
+			/* Quorum on etcd: the key is not ours (yet). The
+			 * server stays read-only; dbrole_permit() goes on. */
+			if (!r->gate_wait_permit)
+				log_info(r->log, "instance %s: gate: waiting for the quorum key before opening the server",
+					 r->conf.instance);
+			r->gate_wait_permit = true;
+			r->job = DBROLE_JOB_NONE;
+			dbrole_schedule(r);
+			break;
+		}
+		r->gate_wait_permit = false;
+		gate_open(r);
+		break;
 	}
+}
+
+void dbrole_permit(struct dbrole *r)
+{
+	if (!r->gate_wait_permit || r->vstate != VRRP_STATE_MASTER)
+		return;
+	gate_next(r, GATE_OPEN);
 }

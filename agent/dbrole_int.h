@@ -90,6 +90,7 @@ struct dbrole {
 
 	/* gate */
 	bool want_gate;
+	bool gate_wait_permit;            /* the gate waits for ops.may_write */
 	enum gate_stage gate_stage;
 	uint64_t gate_t0_ms;
 	struct gtid_list gate_target;

@@ -668,6 +668,88 @@ static void render_ports(FILE *f, const struct status_view *v)
 	}
 }
 
+/* Quorum on etcd ([quorum]): one sample per instance that has it. */
+static uint64_t get_quorum_held(const struct status_instance *si)
+{
+	return si->q.state == QUORUM_HELD;
+}
+
+static uint64_t get_quorum_may_write(const struct status_instance *si)
+{
+	return si->q.may_write;
+}
+
+static uint64_t get_quorum_renewals(const struct status_instance *si)
+{
+	return si->q.rules.renewals;
+}
+
+static uint64_t get_quorum_renewal_failures(const struct status_instance *si)
+{
+	return si->q.rules.renewal_failures;
+}
+
+static uint64_t get_quorum_vetoes(const struct status_instance *si)
+{
+	return si->q.vetoes;
+}
+
+static uint64_t get_quorum_demotions(const struct status_instance *si)
+{
+	return si->q.demotions;
+}
+
+static uint64_t get_quorum_errors(const struct status_instance *si)
+{
+	return si->q.request_errors;
+}
+
+static const struct {
+	const char *type;
+	struct instance_gauge m;
+} quorum_metrics[] = {
+	{ "gauge", { "vigil_quorum_key_held", "1: this node holds the instance's key in etcd.",
+		     get_quorum_held } },
+	{ "gauge", { "vigil_quorum_may_write", "1: the lease allows the server to be writable now.",
+		     get_quorum_may_write } },
+	{ "counter", { "vigil_quorum_renewals_total", "Lease renewals acknowledged by etcd.",
+		       get_quorum_renewals } },
+	{ "counter", { "vigil_quorum_renewal_failures_total", "Lease renewals that failed.",
+		       get_quorum_renewal_failures } },
+	{ "counter", { "vigil_quorum_vetoes_total",
+		       "Takeovers on silence called off because the key could not be taken.",
+		       get_quorum_vetoes } },
+	{ "counter", { "vigil_quorum_demotions_total",
+		       "Demotions because the lease was lost or could not be renewed in time.",
+		       get_quorum_demotions } },
+	{ "counter", { "vigil_quorum_etcd_errors_total", "etcd requests that failed.",
+		       get_quorum_errors } },
+};
+
+static void render_quorum(FILE *f, const struct status_view *v)
+{
+	for (size_t g = 0; g < sizeof(quorum_metrics) / sizeof(quorum_metrics[0]); g++) {
+		const struct instance_gauge *m = &quorum_metrics[g].m;
+		family(f, m->name, quorum_metrics[g].type, m->help);
+		for (size_t i = 0; i < v->n_instances; i++) {
+			const struct status_instance *si = &v->instances[i];
+			char vrid[8];
+			if (!shown(si) || !si->quorum)
+				continue;
+			struct labels l = instance_labels(si, vrid, sizeof(vrid));
+			sample(f, m->name, &l, m->get(si));
+		}
+	}
+}
+
+static bool any_quorum(const struct status_view *v)
+{
+	for (size_t i = 0; i < v->n_instances; i++)
+		if (v->instances[i].quorum)
+			return true;
+	return false;
+}
+
 char *metrics_render(const struct status_view *v)
 {
 	if (!v || (v->n_instances && !v->instances) || (v->n_checks && !v->checks))
@@ -688,6 +770,8 @@ char *metrics_render(const struct status_view *v)
 		render_db_gauges(f, v);
 		render_db_counters(f, v);
 	}
+	if (any_quorum(v))
+		render_quorum(f, v);
 	if (any_check(v)) {
 		render_check_metrics(f, v);
 		render_histograms(f, v);

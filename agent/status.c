@@ -52,6 +52,8 @@ static void collect_instance(struct status_instance *si, const struct agent *ag,
 	for (size_t k = 0; k < si->n_held; k++)
 		si->held[k] = (struct status_vip){ .addr = held[k].addr, .prefix = held[k].prefix };
 
+	si->quorum = agent_quorum_view(ag, i, &si->q);
+
 	const struct dbrole *role = agent_role(ag, i);
 	si->role = role != NULL;
 	if (role) {

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "agent_quorum.h"
 #include "dbrole.h"
 #include "fsm.h"
 #include "health.h"
@@ -75,6 +76,9 @@ struct status_instance {
 	uint64_t vip_handovers;                 /* hand-overs because a VIP stayed missing */
 	bool vip_missing;                       /* MASTER without every VIP: a retry is due */
 	uint64_t vip_hold_until_ms;             /* monotonic ms the priority is held at 1 until; 0: not */
+	/* Quorum on etcd: false without [quorum]. */
+	bool quorum;
+	struct agent_quorum_status q;
 };
 
 struct status_view {

@@ -62,6 +62,8 @@ static const char *dur_text(int64_t ms, char *buf, size_t len)
 	return buf;
 }
 
+static void text_quorum(FILE *f, const struct status_instance *si);
+
 /* A table built cell by cell, row-major, printed with columns aligned. */
 struct table {
 	size_t cols, n, cap;
@@ -344,6 +346,37 @@ static void instance_details(const struct status_view *v, const struct status_in
 			", probes overdue %" PRIu64 "\n",
 			s->witness_probes, s->witness_served, si->fsm->witness_vetoes,
 			si->fsm->witness_overdue);
+	text_quorum(f, si);
+}
+
+/* Text: "  quorum  held, key /vigil/db (ours), lease 5.2s left ..." */
+static void text_quorum(FILE *f, const struct status_instance *si)
+{
+	const struct agent_quorum_status *q = &si->q;
+	char a[32], b[32];
+
+	if (!si->quorum)
+		return;
+	fprintf(f, "  quorum       %s, key %s held by %s, writes %s", quorum_state_name(q->state), q->key,
+		q->holder[0] ? q->holder : "nobody known", q->may_write ? "allowed" : "NOT allowed");
+	if (q->lease_remaining_ms >= 0)
+		fprintf(f, ", lease %s left", dur_text(q->lease_remaining_ms, a, sizeof(a)));
+	if (q->deadline_in_ms >= 0)
+		fprintf(f, ", demotes in %s without renewal", dur_text(q->deadline_in_ms, b, sizeof(b)));
+	if (q->last_renewal_ago_ms >= 0)
+		fprintf(f, ", last renewal %s ago", dur_text(q->last_renewal_ago_ms, a, sizeof(a)));
+	fprintf(f, "\n");
+	fprintf(f, "               candidates:");
+	if (!q->n_candidates)
+		fprintf(f, " none seen");
+	for (size_t k = 0; k < q->n_candidates; k++)
+		fprintf(f, " %s (%u)", q->candidates[k].router_id, q->candidates[k].priority);
+	if (q->publishing)
+		fprintf(f, "; this node published at %u", q->published_priority);
+	fprintf(f, "\n               renewals %" PRIu64 " (%" PRIu64 " failed), takeovers vetoed %" PRIu64
+		" of %" PRIu64 " probes, demotions %" PRIu64 ", etcd errors %" PRIu64 "\n",
+		q->rules.renewals, q->rules.renewal_failures, q->vetoes, q->probes, q->demotions,
+		q->request_errors);
 }
 
 /* Is si the first instance of the view on its interface's receiver?
@@ -555,6 +588,57 @@ static void json_data_safety(struct jb *jb, json_object *o, const struct status_
 	juint(jb, s, "alarms", d->alarms);
 }
 
+static void json_quorum(struct jb *jb, json_object *o, const struct status_instance *si)
+{
+	const struct agent_quorum_status *q = &si->q;
+
+	if (!si->quorum) {
+		jnull(jb, o, "quorum");
+		return;
+	}
+	json_object *qo = jset(jb, o, "quorum", json_object_new_object());
+	if (!qo)
+		return;
+	jstr(jb, qo, "state", quorum_state_name(q->state));
+	jstr(jb, qo, "key", q->key);
+	jstr(jb, qo, "holder", q->holder);
+	jint(jb, qo, "lease", q->lease);
+	jint(jb, qo, "leaseRemainingMs", q->lease_remaining_ms);
+	jint(jb, qo, "demoteInMs", q->deadline_in_ms);
+	jint(jb, qo, "lastRenewalAgoMs", q->last_renewal_ago_ms);
+	jbool(jb, qo, "mayWrite", q->may_write);
+	json_object *c = jset(jb, qo, "candidates", json_object_new_array());
+	for (size_t k = 0; c && k < q->n_candidates; k++) {
+		json_object *e = json_object_new_object();
+		jpush(jb, c, e);
+		if (!e)
+			break;
+		jstr(jb, e, "routerId", q->candidates[k].router_id);
+		jint(jb, e, "priority", q->candidates[k].priority);
+	}
+	if (q->publishing)
+		jint(jb, qo, "publishedPriority", q->published_priority);
+	else
+		jnull(jb, qo, "publishedPriority");
+	json_object *s = jset(jb, qo, "stats", json_object_new_object());
+	if (!s)
+		return;
+	juint(jb, s, "grants", q->rules.grants);
+	juint(jb, s, "grantFailures", q->rules.grant_failures);
+	juint(jb, s, "acquired", q->rules.acquired);
+	juint(jb, s, "lostToOther", q->rules.lost_to_other);
+	juint(jb, s, "renewals", q->rules.renewals);
+	juint(jb, s, "renewalFailures", q->rules.renewal_failures);
+	juint(jb, s, "notOurs", q->rules.not_ours);
+	juint(jb, s, "deadlineDemotions", q->rules.deadline_demotions);
+	juint(jb, s, "heldThroughLoss", q->rules.held_through_loss);
+	juint(jb, s, "probes", q->probes);
+	juint(jb, s, "probesWon", q->probes_won);
+	juint(jb, s, "vetoes", q->vetoes);
+	juint(jb, s, "demotions", q->demotions);
+	juint(jb, s, "requestErrors", q->request_errors);
+}
+
 static void json_instance(struct jb *jb, json_object *arr, const struct status_view *v,
 			  const struct status_instance *si)
 {
@@ -634,6 +718,7 @@ static void json_instance(struct jb *jb, json_object *arr, const struct status_v
 	jint(jb, o, "masterDownInterval", si->master_down_ms);
 	json_stats(jb, o, si);
 	json_data_safety(jb, o, si);
+	json_quorum(jb, o, si);
 }
 
 static void json_check(struct jb *jb, json_object *arr, const struct status_view *v,
