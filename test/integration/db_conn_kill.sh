@@ -51,7 +51,10 @@ lab_wait_for 5000 vigil_log_has h1.vigild.log 'priority [0-9]+ -> 150' >/dev/nul
 lab_wait_for 5000 vigil_log_has h2.vigild.log 'priority [0-9]+ -> 100' >/dev/null
 check "h1's checks passed: priority 150" vigil_log_has h1.vigild.log 'priority [0-9]+ -> 150'
 check "h2's checks passed: priority 100" vigil_log_has h2.vigild.log 'priority [0-9]+ -> 100'
-sleep 1.5 # past h2's hold-down after h1's start-up takeover
+# Past h2's hold-down after h1's start-up takeover (its deadline, from h2's
+# logged MASTER -> BACKUP: vigild logs no end to it).
+lab_wait_for 3000 vigil_in_state h2.vigild.log BACKUP >/dev/null
+past_holddown h2.vigild.log 200
 
 tr1=$(vigil_transitions h1.vigild.log) tr2=$(vigil_transitions h2.vigild.log)
 pr1=$(count "$PRIO" h1.vigild.log) pr2=$(count "$PRIO" h2.vigild.log)

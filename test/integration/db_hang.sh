@@ -41,9 +41,19 @@ lab_spawn c tcpdump.log tcpdump -i eth0 -n -U --immediate-mode -w "$pcap" \
 tcpd=$LAB_PID
 lab_wait_for 5000 grep -q 'listening on' "$LAB_DIR/tcpdump.log" >/dev/null ||
 	echo "  (tcpdump did not say it was listening)"
-# Past h2's hold-down after h1's start-up takeover (one Master_Down_Interval)
-# and a few adverts captured before the hang.
-sleep 1.5
+# h1_adverts [PRIO]: how many of h1's adverts (with priority PRIO) the
+# capture holds so far (tcpdump -U writes each packet whole).
+h1_adverts() {
+	tcpdump -r "$pcap" -n 2>/dev/null | grep -cE "prio ${1:-[0-9]+}," || true
+}
+h1_adverts_ge() { [ "$(h1_adverts "${2:-}")" -ge "$1" ]; }
+# Past h2's hold-down after h1's start-up takeover (one Master_Down_Interval
+# from h2's logged MASTER -> BACKUP: vigild logs no end to it), and a few
+# adverts captured before the hang.
+lab_wait_for 3000 vigil_in_state h2.vigild.log BACKUP >/dev/null
+past_holddown h2.vigild.log $ADVERT
+lab_wait_for 3000 h1_adverts_ge 3 >/dev/null ||
+	echo "  (the capture holds $(h1_adverts) of h1's adverts, not 3)"
 
 echo "== SIGSTOP mysqld on h1, just after a probe (the worst phase)"
 # The check's persistent connection idles between probes: TIME_MS says
@@ -82,7 +92,10 @@ if [ -n "$t_fail" ] && [ -n "$t_prio" ]; then
 fi
 
 echo "== h1's adverts while its check hung"
-sleep 1
+# h1 is BACKUP (checked above): it sent its last advert, at priority 50,
+# before h2's advert made it step down. Stop the capture once it holds it.
+lab_wait_for 3000 h1_adverts_ge 1 50 >/dev/null ||
+	echo "  (the capture holds no advert of h1 at priority 50)"
 lab_kill "$tcpd" TERM
 lab_wait_for 3000 lab_pid_gone "$tcpd" >/dev/null
 # Epoch-stamped adverts: "SECONDS.USEC IP a > b: VRRPv3, ..., prio N, ...".

@@ -28,8 +28,10 @@ check "a client through the VIP is served by h1" db_answers_via_vip 1
 # h1 took the VIP from h2 (master first, alone) by a health takeover: h2
 # does not take it back within one Master_Down_Interval (721 ms, the
 # hold-down of docs/design.md "Health takeover"). Start the clock after
-# that, as in a running pair.
-sleep 1.5
+# that, as in a running pair: vigild logs no end to the hold-down, so wait
+# for its deadline, counted from h2's logged MASTER -> BACKUP.
+lab_wait_for 3000 vigil_in_state h2.vigild.log BACKUP >/dev/null
+past_holddown h2.vigild.log 200
 
 echo "== kill -9 mysqld on h1"
 pid=$(mdb_pid "$(db_dir h1)")

@@ -68,7 +68,9 @@ lab_wait_for 3000 lab_vip_held_by $VIP h2 >/dev/null
 check "h2 holds the VIP after h1's vigild stopped" lab_vip_held_by $VIP h2
 lab_wait_for 3000 vigil_log_has h1.vigild.log 'stopped$' >/dev/null
 mv "$LAB_DIR/h1.vigild.log" "$LAB_DIR/h1.first.log"
-sleep 1 # past h2's hold-down (it lost the VIP to h1's health takeover)
+# Past h2's hold-down (it lost the VIP to h1's health takeover): its
+# deadline, from h2's logged MASTER -> BACKUP (vigild logs no end to it).
+past_holddown h2.vigild.log 200
 vigil_start h1 "$LAB_DIR/h1.ini" || exit 1
 ms=$(lab_wait_for 5000 lab_vip_held_by $VIP h1)
 check "h1 alone holds the VIP again (${ms} ms after start)" lab_vip_held_by $VIP h1

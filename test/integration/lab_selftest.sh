@@ -76,7 +76,8 @@ test_election() {
 	# h3 runs no VRRP: seeing adverts there proves the bridge floods 224.0.0.18.
 	lab_spawn h3 tcpdump.log timeout 5 tcpdump -l -n -c 3 -i eth0 'ip proto 112' >/dev/null
 	tcpdump_pid=$LAB_PID
-	sleep 0.3 # tcpdump needs a moment to open its socket
+	# tcpdump says so once its socket is open (bounded wait).
+	lab_wait_for 3000 grep -q 'listening on' "$LAB_DIR/tcpdump.log" >/dev/null
 	start_ka h1 k1 150 || { bad "election: keepalived k1 did not start"; return 1; }
 	start_ka h2 k2 100 || { bad "election: keepalived k2 did not start"; return 1; }
 	if ms=$(lab_wait_for 2000 lab_vip_held_by "$VIP" h1); then
@@ -218,7 +219,7 @@ test_block() {
 
 # --- 7. unicast VRRP passes the multicast block -----------------------------
 test_unicast() {
-	local ms k pid uvip=198.18.0.101
+	local ms k pid t_b left uvip=198.18.0.101
 	for k in k1 k2; do
 		pid=$(cat "$LAB_DIR/$k.pid" 2>/dev/null) && lab_kill "$pid" TERM
 		lab_wait_for 3000 keepalived_stopped "$LAB_DIR/$k.conf" >/dev/null ||
@@ -233,7 +234,15 @@ test_unicast() {
 	keepalived_start h1 "$LAB_DIR/u1.conf" >/dev/null &&
 	keepalived_start h2 "$LAB_DIR/u2.conf" >/dev/null ||
 		{ bad "unicast: keepalived did not start"; return 1; }
-	if ms=$(lab_wait_for 2000 lab_vip_held_by "$uvip" h1) && sleep 0.5 &&
+	# Had u2 not heard u1's unicast adverts, it would leave BACKUP one
+	# Master_Down_Interval after entering it (3 x 100 + (256 - 100) x 100 /
+	# 256 = 360 ms). keepalived logs whole seconds only: count from when u2
+	# was first seen BACKUP (it entered it no later), plus 140 ms of slack.
+	lab_wait_for 2000 keepalived_in_state "$LAB_DIR/u2.conf" BACKUP >/dev/null
+	t_b=$(_lab_now_us)
+	if ms=$(lab_wait_for 2000 lab_vip_held_by "$uvip" h1) &&
+	   left=$(( 500 - ($(_lab_now_us) - t_b) / 1000 )) &&
+	   { [ "$left" -le 0 ] || sleep "0.$(printf %03d "$left")"; } &&
 	   lab_vip_held_by "$uvip" h1 && keepalived_in_state "$LAB_DIR/u2.conf" BACKUP; then
 		ok "unicast: with multicast blocked on h1+h2, unicast VRRP elects only h1 (${ms} ms), u2 BACKUP"
 	else

@@ -29,6 +29,12 @@
 #   since LOG LINE                 LOG from line LINE on
 #   lines LOG                      how many lines LOG has
 #   log_has_after LOG N REGEX      a line after the first N of LOG matches
+#   wait_past LOG REGEX MS         wait until MS ms after the time of day of
+#                                  the last line of LOG matching REGEX (for
+#                                  a deadline vigild does not log)
+#   past_holddown LOG ADVERT_MS    wait until LOG's vigild is past its
+#                                  hold-down after losing MASTER to a higher
+#                                  priority (nothing logs its end)
 #   prio LOG                       the effective priority vigild last logged
 #                                  ("instance vi: priority A -> B": B)
 #   prio_is LOG N                  prio LOG is N
@@ -231,6 +237,38 @@ since() { tail -n +"$2" "$LAB_DIR/$1"; }
 lines() { wc -l <"$LAB_DIR/$1"; }
 # log_has_after LOG N REGEX: a line after the first N of LOG matches REGEX.
 log_has_after() { tail -n +$(($2 + 1)) "$LAB_DIR/$1" | grep -qE "$3"; }
+
+# wait_past LOG REGEX MS: sleep until MS ms (at most 60000) after the time of
+# day vigild stamped on the last line of LOG matching REGEX; at once if that
+# moment has passed. Returns 1, without waiting, if no line matches. For a
+# deadline that vigild computes but does not log (its log lines carry the
+# time of the event the deadline counts from).
+wait_past() {
+	local l t e left
+	[ "$3" -le 60000 ] || return 1
+	l=$(grep -E "$2" "$LAB_DIR/$1" 2>/dev/null | tail -n 1)
+	[ -n "$l" ] && t=$(_tod_to_ms "$l") || return 1
+	e=$(dt "$t" "$(tod_ms)")
+	# A stamp a few ms ahead of our clock reads as almost a day ago.
+	[ "$e" -lt 43200000 ] || e=0
+	left=$(($3 - e))
+	[ "$left" -le 0 ] || sleep "$(printf '%d.%03d' $((left / 1000)) $((left % 1000)))"
+}
+
+# past_holddown LOG ADVERT_MS: the hold-down of docs/design.md "Health
+# takeover": a vigild that lost MASTER to a higher-priority advert accepts a
+# lower master, instead of taking the VIP back, for max(preempt_delay,
+# Master_Down_Interval) from that transition (vrrp/fsm.c); vigild logs no
+# end to it and shows it nowhere. Waits until 4 x ADVERT_MS + 20 ms after
+# LOG's last "MASTER -> BACKUP (higher-priority-advert" line:
+# Master_Down_Interval is 3 x the master's advert interval (ADVERT_MS, the
+# same on both nodes here) plus Skew_Time, below one interval; 20 ms for
+# the stamp being taken after the FSM read its clock. Only for
+# preempt_delay = 0. Call it once that transition is logged (LOG's vigild
+# BACKUP); returns at once if there was none.
+past_holddown() {
+	wait_past "$1" 'MASTER -> BACKUP \(higher-priority-advert' $((4 * $2 + 20)) || true
+}
 
 # prio LOG: the effective priority vigild last logged ("priority A -> B").
 prio() {

@@ -198,11 +198,22 @@ echo "== vigilctl metrics"
 check "vigilctl metrics on h1: exit 0" test $? -eq 0
 "$VIGILCTL" -s "$S2" metrics >"$LAB_DIR/m2a.txt" 2>&1
 check "vigilctl metrics on h2: exit 0" test $? -eq 0
-sleep 0.5
-"$VIGILCTL" -s "$S1" metrics >"$LAB_DIR/m1b.txt" 2>&1
-"$VIGILCTL" -s "$S2" metrics >"$LAB_DIR/m2b.txt" 2>&1
-grep -E '^vigil_(vrrp_(state|priority)|check_(runs|failures)_total)' "$LAB_DIR/m2a.txt" | sed 's/^/    /'
+# The second scrapes, taken again until the counters compared below have
+# moved on: h1's adverts sent and h2's received by 3 or more, h2's check
+# runs (bounded: 3 s).
 I='instance="vi", interface="eth0", vrid="51"'
+sent0=$(prom "$LAB_DIR/m1a.txt" "v('vigil_vrrp_adverts_sent_total', $I)")
+rcvd0=$(prom "$LAB_DIR/m2a.txt" "v('vigil_vrrp_adverts_received_total', $I)")
+runs0=$(prom "$LAB_DIR/m2a.txt" "v('vigil_check_runs_total', check='up')")
+grown() {
+	"$VIGILCTL" -s "$S1" metrics >"$LAB_DIR/m1b.txt" 2>&1 &&
+	"$VIGILCTL" -s "$S2" metrics >"$LAB_DIR/m2b.txt" 2>&1 &&
+	[ "$(prom "$LAB_DIR/m1b.txt" "v('vigil_vrrp_adverts_sent_total', $I) >= $sent0 + 3")" = True ] &&
+	[ "$(prom "$LAB_DIR/m2b.txt" "(v('vigil_vrrp_adverts_received_total', $I) >= $rcvd0 + 3 and
+		v('vigil_check_runs_total', check='up') > $runs0)")" = True ]
+}
+lab_wait_for 3000 grown >/dev/null || echo "  (the counters did not grow within 3 s)"
+grep -E '^vigil_(vrrp_(state|priority)|check_(runs|failures)_total)' "$LAB_DIR/m2a.txt" | sed 's/^/    /'
 pcheck "h1's scrape parses; vigil_up 1, router_id h1" "$LAB_DIR/m1a.txt" \
 	'(v("vigil_up"), v("vigil_info", router_id="h1"))' '(1, 1)'
 pcheck "h2's scrape parses" "$LAB_DIR/m2a.txt" 'v("vigil_up")' 1
@@ -216,7 +227,7 @@ pcheck "h1 holds one VIP, h2 none" "$LAB_DIR/m1a.txt" "v('vigil_vrrp_vips_held',
 pcheck "... h2 none" "$LAB_DIR/m2a.txt" "v('vigil_vrrp_vips_held', $I)" 0
 a=$(prom "$LAB_DIR/m1a.txt" "v('vigil_vrrp_adverts_sent_total', $I)")
 b=$(prom "$LAB_DIR/m1b.txt" "v('vigil_vrrp_adverts_sent_total', $I)")
-check "h1's adverts sent grow between two scrapes 0.5 s apart ($a -> $b)" \
+check "h1's adverts sent grow between two scrapes ($a -> $b)" \
 	test "$((b - a))" -ge 3
 a=$(prom "$LAB_DIR/m2a.txt" "v('vigil_vrrp_adverts_received_total', $I)")
 b=$(prom "$LAB_DIR/m2b.txt" "v('vigil_vrrp_adverts_received_total', $I)")
@@ -300,6 +311,7 @@ for _ in range(n):
         socks.append(socket.create_connection(('127.0.0.1', 9717), timeout=2))
     except OSError:
         pass
+open(sys.argv[2], 'w').close()  # all connected (accepted or in the backlog)
 t0 = time.monotonic()
 closed = 0
 for s in socks:
@@ -313,9 +325,16 @@ for s in socks:
         pass
 print(f"connected {len(socks)}, closed by vigild {closed} after {time.monotonic() - t0:.1f} s")
 PY
-lab_spawn h1 silent1.out python3 "$LAB_DIR/silent.py" 1 >/dev/null
+# accepted READY QUEUED: the silent clients are connected (their script
+# wrote READY) and QUEUED connections are left in the listen backlog (the
+# listener's Recv-Q): vigild accepted the others.
+accepted() {
+	[ -e "$1" ] &&
+	[ "$(lab_exec h1 ss -Hltn "sport = :$PORT" | awk '{ print $2; exit }')" = "$2" ]
+}
+lab_spawn h1 silent1.out python3 "$LAB_DIR/silent.py" 1 "$LAB_DIR/silent1.ready" >/dev/null
 silent=$LAB_PID
-sleep 0.3
+lab_wait_for 3000 accepted "$LAB_DIR/silent1.ready" 0 >/dev/null
 out=$(http h1 127.0.0.1 "$GET" "$LAB_DIR/s1.http")
 read -r st ms _ <<<"$out"
 check "a scrape while a silent client is connected: 200 ($out)" test "$st" = 200
@@ -332,9 +351,10 @@ check "the silent client was dropped at the idle timeout ($(cat "$LAB_DIR/silent
 # 10 silent clients, more than the 8 served at once: the loop still runs
 # (vigilctl, adverts); the two left over and a scrape wait in the listen
 # backlog until the idle timeout frees slots; all are closed in two rounds.
-lab_spawn h1 silent10.out python3 "$LAB_DIR/silent.py" 10 >/dev/null
+lab_spawn h1 silent10.out python3 "$LAB_DIR/silent.py" 10 "$LAB_DIR/silent10.ready" >/dev/null
 silent=$LAB_PID
-sleep 0.5
+# All 10 connected, 8 accepted, 2 left in the backlog.
+lab_wait_for 3000 accepted "$LAB_DIR/silent10.ready" 2 >/dev/null
 a=$(prom "$LAB_DIR/m1b.txt" "v('vigil_vrrp_adverts_sent_total', $I)")
 t0=$(now_ms)
 "$VIGILCTL" -s "$S1" metrics >"$LAB_DIR/m1c.txt"

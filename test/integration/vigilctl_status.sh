@@ -149,17 +149,19 @@ check "no state change on h1" test "$(vigil_transitions h1.vigild.log)" -eq "$t1
 echo "== silent clients"
 # One client that connects and says nothing does not hold up the others,
 # and is dropped at the read deadline (2 s) with an error line.
-python3 - "$S1" >"$LAB_DIR/silent1.out" 2>&1 <<'PY' &
+python3 - "$S1" "$LAB_DIR/silent1.ready" >"$LAB_DIR/silent1.out" 2>&1 <<'PY' &
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
+open(sys.argv[2], 'w').close()  # connected: queued for vigild's accept
 t0 = time.monotonic()
 s.settimeout(6)
 d = s.recv(200)
 print(f"{d.decode().strip()} after {time.monotonic() - t0:.1f} s")
 PY
 silent=$!
-sleep 0.3
+# Once it is connected, vigild accepts it before vigilctl's (one queue).
+lab_wait_for 3000 test -e "$LAB_DIR/silent1.ready" >/dev/null
 t0=$(now_ms)
 "$VIGILCTL" -s "$S1" -t 5 status >/dev/null 2>&1
 rc=$?
@@ -171,13 +173,14 @@ check "the silent client was dropped with an error line ($(cat "$LAB_DIR/silent1
 	grep -Eq '^error: no request line within 2000 ms after (1\.[7-9]|2\.[0-4]) s' "$LAB_DIR/silent1.out"
 # 17 clients that connect and say nothing: one more than vigild serves at
 # once. Each should be dropped at the read deadline (2 s) with an error.
-python3 - "$S1" >"$LAB_DIR/silent.out" 2>&1 <<'PY' &
+python3 - "$S1" "$LAB_DIR/silent.ready" >"$LAB_DIR/silent.out" 2>&1 <<'PY' &
 import socket, sys, time
 socks = []
 for _ in range(17):
     s = socket.socket(socket.AF_UNIX)
     s.connect(sys.argv[1])
     socks.append(s)
+open(sys.argv[2], 'w').close()  # all 17 connected
 t0 = time.monotonic()
 dropped = 0
 for s in socks:
@@ -191,7 +194,8 @@ for s in socks:
 print(f"dropped {dropped} in {time.monotonic() - t0:.1f} s")
 PY
 silent=$!
-sleep 0.3
+# All 17 connected: vigilctl's connection queues behind them.
+lab_wait_for 3000 test -e "$LAB_DIR/silent.ready" >/dev/null
 t0=$(now_ms)
 "$VIGILCTL" -s "$S1" -t 5 status >"$LAB_DIR/st1c.txt" 2>&1
 rc=$?

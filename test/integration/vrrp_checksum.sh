@@ -63,7 +63,12 @@ check_ms "h2 takes over from a dead rfc9568 master within Master_Down_Interval +
 vigil_conf "$LAB_DIR/au-h1b.ini" router_id=h1 priority=50 checksum=rfc9568
 vigil_start h1 "$LAB_DIR/au-h1b.ini" || exit 1
 p1=$LAB_PID
-sleep 2
+# h1 (50) starts as BACKUP; had it dropped h2's adverts, it would become
+# MASTER one Master_Down_Interval later: 3 x 100 + (256 - 50) x 100 / 256
+# = 380 ms. Nothing is logged while it accepts them: wait until twice that
+# after its logged start as BACKUP.
+lab_wait_for 3000 vigil_log_has h1.vigild.log 'INIT -> BACKUP' >/dev/null
+wait_past h1.vigild.log 'INIT -> BACKUP' 760
 check "the rfc9568 node (priority 50) accepts the switched node's adverts: stays BACKUP" \
 	vigil_in_state h1.vigild.log BACKUP
 check "VIP on h2 alone" lab_vip_held_by $VIP h2
@@ -73,7 +78,11 @@ stop_round
 
 echo "== pseudo-header (h2) against rfc9568 (h1): mismatch"
 round mm rfc9568 pseudo-header
-sleep 2
+# Each becomes MASTER when its Master_Down_Timer runs out, hearing nothing it
+# accepts, and logs the other's adverts as csum drops.
+lab_wait_for 5000 lab_vip_held_by $VIP "h1 h2" >/dev/null
+lab_wait_log 3000 "$LAB_DIR/mm-h2.log" 0 'dropped packet from 198\.18\.0\.11: csum' >/dev/null
+lab_wait_log 3000 "$LAB_DIR/mm-h1.log" 0 'dropped packet from 198\.18\.0\.12: csum' >/dev/null
 check "both hold the VIP (each drops the other's adverts)" lab_vip_held_by $VIP "h1 h2"
 check "h2 logged csum drops from h1" grep -q 'dropped packet from 198.18.0.11: csum' "$LAB_DIR/mm-h2.log"
 check "h1 logged csum drops from h2" grep -q 'dropped packet from 198.18.0.12: csum' "$LAB_DIR/mm-h1.log"

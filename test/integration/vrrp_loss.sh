@@ -30,7 +30,6 @@ vigil_start h2 "$LAB_DIR/h2.ini" || exit 1
 vigil_start h1 "$LAB_DIR/h1.ini" || exit 1
 ms=$(lab_wait_for 3000 lab_vip_held_by $VIP h1)
 check "h1 holds the VIP alone after start ($ms ms)" lab_vip_held_by $VIP h1
-sleep 0.5
 
 # stat HOST KEY: a counter of HOST's instance (vigilctl status --json).
 stat() {
@@ -39,6 +38,16 @@ stat() {
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["instances"][0]["stats"].get(sys.argv[1], -1))' "$2" 2>/dev/null)
 	echo "${v:--1}"
 }
+# h2_follows_h1: h2 is BACKUP and its status names h1 as the master it hears.
+h2_follows_h1() {
+	vigil_in_state h2.vigild.log BACKUP &&
+	"$VIGILCTL" -s "$LAB_DIR/h2.sock" status --json 2>/dev/null | python3 -c '
+import json, sys
+m = json.load(sys.stdin)["instances"][0]["master"]
+sys.exit(0 if m and not m["self"] and m["address"] == sys.argv[1] else 1)' "$(lab_addr h1)"
+}
+# The pair settled before the loss starts: h2 a backup that hears h1.
+lab_wait_for 3000 h2_follows_h1 >/dev/null || echo "  (h2 does not follow h1 after 3 s)"
 
 total_tk=0
 for pct in 20 50; do

@@ -521,6 +521,25 @@ lab_wait_for() {
 	done
 }
 
+# lab_wait_log TIMEOUT_MS FILE OFFSET ERE: wait as lab_wait_for does (polls
+# every ~15 ms; prints the elapsed ms; 0, or 1 on time-out) until FILE has,
+# from byte OFFSET on, a line matching the extended regex ERE. OFFSET is
+# FILE's size (`stat -c %s FILE`) taken before the awaited event could
+# happen, so that older lines never match; 0 searches the whole file. A
+# FILE that does not exist yet counts as empty.
+lab_wait_log() {
+	local timeout_ms=$1
+	shift
+	lab_wait_for "$timeout_ms" _lab_log_has "$@"
+}
+
+# _lab_log_has FILE OFFSET ERE: FILE from byte OFFSET on has a line matching
+# ERE (grep reads a process substitution: no pipe for pipefail to fail).
+_lab_log_has() {
+	[ -f "$1" ] || return 1
+	grep -qE -- "$3" < <(tail -c +$(($2 + 1)) "$1")
+}
+
 # lab_host_of_mac MAC: print the lab host whose eth0 has MAC; 1 if none.
 lab_host_of_mac() {
 	local h mac=${1,,}
