@@ -608,7 +608,10 @@ void dbrole_vrrp_state(struct dbrole *r, enum vrrp_state state)
 	if (state == VRRP_STATE_MASTER) {
 		if (r->mode == DBROLE_WRITABLE)
 			return; /* carried over by a restart: already open */
-		if (r->mode == DBROLE_ADOPTING && r->self.known && !r->self.read_only) {
+		/* With quorum only under the key: otherwise through the gate,
+		 * which waits for it. */
+		if (r->mode == DBROLE_ADOPTING && r->self.known && !r->self.read_only &&
+		    (!r->ops.may_write || r->ops.may_write(r->ctx))) {
 			log_info(r->log, "instance %s: role: adopted the writable primary (epoch %" PRIu64 ")",
 				 r->conf.instance, r->self.epoch);
 			dbrole_set_mode(r, DBROLE_WRITABLE);
