@@ -69,14 +69,14 @@ extract_keys() { # TABLE
 		sed -n 's/^[[:space:]]*\({\|[A-Z_][A-Z0-9_]*(\)[[:space:]]*"\([a-z0-9_]*\)".*/\2/p'
 }
 : >"$TMP/keys"
-for table in global instance check; do
+for table in global instance check quorum; do
 	extract_keys "$table" >"$TMP/keys.$table"
 	n=$(wc -l <"$TMP/keys.$table")
 	[ "$n" -gt 0 ] || fail "no key found in agent/config_keys.c's ${table}_keys table (has its layout changed?)"
 	cat "$TMP/keys.$table" >>"$TMP/keys"
 done
 # The extractor must find keys of every kind of entry (macro and brace).
-for k in router_id vrid checksum type command; do
+for k in router_id vrid checksum type command etcd_endpoints quorum_lost; do
 	grep -qx "$k" "$TMP/keys" || fail "extractor missed key '$k' of agent/config_keys.c"
 done
 # Key items of the page: ".It Cm KEY Li = ...".
