@@ -515,10 +515,10 @@ static bool role_master_heard(void *ctx, struct in_addr *addr)
 	return true;
 }
 
-static void inst_witness_start(void *ctx, uint32_t seq)
+static void inst_witness_start(void *ctx, uint32_t seq, bool silence)
 {
 	struct agent_instance *ai = ctx;
-	agent_lease_probe_start(ai, seq);
+	agent_lease_probe_start(ai, seq, silence);
 }
 
 static void inst_witness_cancel(void *ctx)
@@ -879,6 +879,7 @@ void agent_vrrp_conf(const struct config_instance *ci, struct vrrp_instance_conf
 			/* With [quorum] a takeover on silence also waits for the key. */
 			.witness_lead_ms = ci->witness || ci->quorum ? ci->witness_timeout_ms : 0,
 			.contest = ci->manage_read_only,
+			.corroborate_handover = ci->quorum,
 		},
 		.csum = ci->checksum == CONFIG_CHECKSUM_PSEUDO_HEADER ? VRRP_CSUM_PSEUDO_HEADER
 			: ci->checksum == CONFIG_CHECKSUM_RFC9568 ? VRRP_CSUM_RFC9568

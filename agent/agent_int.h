@@ -151,7 +151,7 @@ int agent_build_quorum(struct agent_instance *ai, const struct vigil_config *cfg
 /* Two [quorum] sections that run the same (a reload may not change it). */
 bool agent_quorum_conf_equal(const struct config_quorum *a, const struct config_quorum *b);
 /* The takeover probe: the witness (when configured) and the key. */
-void agent_lease_probe_start(struct agent_instance *ai, uint32_t seq);
+void agent_lease_probe_start(struct agent_instance *ai, uint32_t seq, bool silence);
 void agent_lease_probe_cancel(struct agent_instance *ai);
 void agent_lease_witness_result(struct agent_instance *ai, uint32_t seq, bool served);
 /* The instance's state, priority or eligibility changed. */

@@ -189,10 +189,12 @@ int agent_build_quorum(struct agent_instance *ai, const struct vigil_config *cfg
 
 /* ---- what the instance tells the lease ---------------------------------- */
 
-void agent_lease_probe_start(struct agent_instance *ai, uint32_t seq)
+void agent_lease_probe_start(struct agent_instance *ai, uint32_t seq, bool silence)
 {
 	ai->probe_seq = seq;
-	ai->probe_vip_pending = ai->ci->witness;
+	/* After a priority-0 advert the old master is leaving: the key alone
+	 * decides (its server is read-only already, the VIP on its way). */
+	ai->probe_vip_pending = ai->ci->witness && silence;
 	ai->probe_key_pending = ai->quorum != NULL;
 	ai->probe_key_won = ai->quorum == NULL;
 	if (ai->probe_vip_pending)

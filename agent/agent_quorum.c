@@ -60,7 +60,20 @@ struct agent_quorum {
 	struct agent_quorum_candidate cands[AGENT_QUORUM_CANDIDATES_MAX];
 	bool bad_candidate_logged;
 
-	uint64_t probes, probes_won, vetoes, request_errors, demotions;
+	/* The lease that last held the key (0: none, or revoked), and one
+	 * of ours found still holding it after a demotion that could not
+	 * revoke (the deadline passed with etcd unreachable). */
+	int64_t held_lease;
+	int64_t stale_lease;
+
+	/* Each member's record as last seen, for the log. */
+	uint64_t ep_attempts[ETCD_ENDPOINTS_MAX], ep_failures[ETCD_ENDPOINTS_MAX];
+	bool ep_failing[ETCD_ENDPOINTS_MAX];
+
+	char last_veto[96];
+	unsigned vetoes_quiet;          /* vetoes not logged since the last logged one */
+
+	uint64_t probes, probes_won, vetoes, request_errors, endpoint_errors, demotions;
 };
 
 static void apply(struct agent_quorum *q, const struct quorum_actions *a);
@@ -79,6 +92,36 @@ static int submit(struct agent_quorum *q, const struct etcd_request *rq, etcd_do
 			etcd_op_name(rq->op), err);
 	}
 	return rc;
+}
+
+/* A member that failed a try (the request went on to the next) is said
+ * once per run of failures, and again when it answers. */
+static void note_endpoints(struct agent_quorum *q)
+{
+	size_t n = etcd_client_endpoints(q->etcd);
+
+	for (size_t i = 0; i < n && i < ETCD_ENDPOINTS_MAX; i++) {
+		const struct etcd_endpoint_stats *es = etcd_client_endpoint_stats(q->etcd, i);
+		uint64_t failed = es->failures - q->ep_failures[i];
+		uint64_t answered = (es->attempts - q->ep_attempts[i]) - failed;
+
+		if (failed) {
+			q->endpoint_errors += failed;
+			if (!q->ep_failing[i])
+				log_warn(q->log, "instance %s: quorum: etcd member %s failed: %s%s",
+					 q->instance, etcd_client_endpoint(q->etcd, i),
+					 etcd_status_name(es->last_status),
+					 n > 1 ? " (the next member is asked)" : "");
+			q->ep_failing[i] = true;
+		}
+		if (answered && q->ep_failing[i] && es->last_status == ETCD_OK) {
+			log_info(q->log, "instance %s: quorum: etcd member %s answers again", q->instance,
+				 etcd_client_endpoint(q->etcd, i));
+			q->ep_failing[i] = false;
+		}
+		q->ep_attempts[i] = es->attempts;
+		q->ep_failures[i] = es->failures;
+	}
 }
 
 /* One failure of a run is logged; the rest only counted until etcd
@@ -109,9 +152,17 @@ static void probe_answer(struct agent_quorum *q, bool won, const char *why)
 	ev_timer_stop(q->loop, &q->probe_timer);
 	if (won) {
 		q->probes_won++;
+		q->last_veto[0] = '\0';
 	} else {
 		q->vetoes++;
-		log_info(q->log, "instance %s: quorum: takeover vetoed: %s", q->instance, why);
+		/* The same veto again one Master_Down_Interval later is only
+		 * counted, but said again every tenth time. */
+		if (strcmp(why, q->last_veto) != 0 || ++q->vetoes_quiet >= 10) {
+			log_info(q->log, "instance %s: quorum: takeover vetoed: %s%s", q->instance, why,
+				 q->vetoes_quiet > 1 ? " (again)" : "");
+			snprintf(q->last_veto, sizeof(q->last_veto), "%s", why);
+			q->vetoes_quiet = 0;
+		}
 	}
 	q->ops.probe_result(q->ctx, q->probe_seq, won);
 }
@@ -179,19 +230,29 @@ static void revoke_done(struct etcd_client *c, uint64_t id, const struct etcd_re
 	(void)id;
 	struct agent_quorum *q = ctx;
 
+	note_endpoints(q);
 	if (r->status != ETCD_OK) {
-		/* The lease then runs out by itself within its TTL. */
-		note_failure(q, "lease revoke", r);
+		/* The lease then runs out by itself within its TTL, or (one
+		 * that held the key) is revoked when the key is next asked
+		 * for (rules_done). */
+		note_failure(q, "revoke", r);
 		return;
 	}
+	if (r->lease == q->stale_lease || !r->lease_found)
+		q->stale_lease = q->stale_lease == r->lease ? 0 : q->stale_lease;
 	note_success(q);
 }
 
 static void revoke_lease(struct agent_quorum *q, int64_t lease)
 {
 	struct etcd_request rq = { .op = ETCD_OP_LEASE_REVOKE, .lease = lease };
+	/* Only the lease that held the key is worth a line: the others are
+	 * a backup's tries while another node holds it. */
+	bool held = lease == q->held_lease || lease == q->stale_lease;
 
-	if (submit(q, &rq, revoke_done, NULL) == 0)
+	if (lease == q->held_lease)
+		q->held_lease = 0;
+	if (submit(q, &rq, revoke_done, NULL) == 0 && held)
 		log_info(q->log, "instance %s: quorum: lease revoked (lease %" PRId64 ")", q->instance,
 			 lease);
 }
@@ -259,6 +320,7 @@ static void rules_done(struct etcd_client *c, uint64_t id, const struct etcd_res
 	if (id && id != q->req_id)
 		return;
 	q->req_id = 0;
+	note_endpoints(q);
 	if (ok)
 		note_success(q);
 	switch (r->op) {
@@ -277,6 +339,15 @@ static void rules_done(struct etcd_client *c, uint64_t id, const struct etcd_res
 		else if (!r->succeeded && r->nkvs == 1)
 			snprintf(holder, sizeof(holder), "%.*s", (int)(r->kvs[0].value_len < 63 ? r->kvs[0].value_len : 63),
 				 r->kvs[0].value);
+		/* Our own lease of before a demotion still holds it (etcd
+		 * extends every lease when it elects a leader): our server is
+		 * read-only since, so give it back; the retry takes the key. */
+		if (ok && !r->succeeded && r->nkvs == 1 && r->kvs[0].lease &&
+		    r->kvs[0].lease == q->stale_lease) {
+			log_info(q->log, "instance %s: quorum: the key is held by this node's lease of before "
+				 "its demotion (lease %" PRId64 "): revoking it", q->instance, q->stale_lease);
+			revoke_lease(q, q->stale_lease);
+		}
 		/* A value with bytes a log line should not carry: say so. */
 		for (char *p = holder; *p; p++)
 			if ((unsigned char)*p < 32 || *p == '"' || *p == '\\')
@@ -286,7 +357,7 @@ static void rules_done(struct etcd_client *c, uint64_t id, const struct etcd_res
 	}
 	case ETCD_OP_LEASE_KEEPALIVE:
 		if (!ok) {
-			note_failure(q, "lease renewal", r);
+			note_failure(q, "renewal", r);
 			quorum_renewed(&q->rules, false, 0, false, q->req_sent_ms, now, &a);
 			break;
 		}
@@ -301,7 +372,7 @@ static void rules_done(struct etcd_client *c, uint64_t id, const struct etcd_res
 		bool ours = ok && r->nkvs == 1 && r->kvs[0].lease == q->req_lease;
 
 		if (!ok) {
-			note_failure(q, "key check", r);
+			note_failure(q, "renewal (key check)", r);
 			quorum_renewed(&q->rules, false, 0, false, q->req_sent_ms, now, &a);
 			break;
 		}
@@ -353,6 +424,7 @@ static void apply(struct agent_quorum *q, const struct quorum_actions *a)
 			revoke_lease(q, x->lease);
 			break;
 		case QUORUM_ACT_ALLOW:
+			q->held_lease = x->lease;
 			log_info(q->log, "instance %s: quorum: key held (lease %" PRId64 ", ttl %" PRIu32 " ms)",
 				 q->instance, x->lease, q->rules.granted_ttl_ms);
 			if (q->probing)
@@ -394,6 +466,12 @@ void agent_quorum_release(struct agent_quorum *q)
 	if (q->master || q->probing)
 		return;
 	want(q, false);
+	/* The rules stopped renewing at the safety deadline without a
+	 * revoke (read_only was not confirmed then); it is now. */
+	if (q->held_lease) {
+		q->stale_lease = q->held_lease;
+		revoke_lease(q, q->held_lease);
+	}
 }
 
 bool agent_quorum_may_write(const struct agent_quorum *q)
@@ -422,6 +500,7 @@ static void cand_done(struct etcd_client *c, uint64_t id, const struct etcd_resu
 		return;
 	q->cand_req = 0;
 	q->cand_op = CAND_NONE;
+	note_endpoints(q);
 	if (r->status != ETCD_OK) {
 		note_failure(q, "publishing the candidate", r);
 		cand_retry(q, CANDIDATE_RETRY_MS);
@@ -545,6 +624,7 @@ static void read_done(struct etcd_client *c, uint64_t id, const struct etcd_resu
 	if (id != q->read_req)
 		return;
 	q->read_req = 0;
+	note_endpoints(q);
 	if (r->status != ETCD_OK) {
 		note_failure(q, "reading the candidates", r);
 		return;
@@ -701,5 +781,6 @@ void agent_quorum_status(const struct agent_quorum *q, struct agent_quorum_statu
 	out->probes_won = q->probes_won;
 	out->vetoes = q->vetoes;
 	out->request_errors = q->request_errors;
+	out->endpoint_errors = q->endpoint_errors;
 	out->demotions = q->demotions;
 }

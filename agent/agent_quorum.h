@@ -80,7 +80,8 @@ struct agent_quorum_status {
 	struct agent_quorum_candidate candidates[AGENT_QUORUM_CANDIDATES_MAX];
 	struct quorum_counters rules;
 	uint64_t probes, probes_won, vetoes;
-	uint64_t request_errors;       /* etcd requests that failed (all kinds) */
+	uint64_t request_errors;       /* etcd requests that failed on every member (all kinds) */
+	uint64_t endpoint_errors;      /* tries on one member that failed (then the next was asked) */
 	uint64_t demotions;
 };
 

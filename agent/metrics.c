@@ -701,6 +701,11 @@ static uint64_t get_quorum_demotions(const struct status_instance *si)
 
 static uint64_t get_quorum_errors(const struct status_instance *si)
 {
+	return si->q.endpoint_errors;
+}
+
+static uint64_t get_quorum_request_failures(const struct status_instance *si)
+{
 	return si->q.request_errors;
 }
 
@@ -722,8 +727,11 @@ static const struct {
 	{ "counter", { "vigil_quorum_demotions_total",
 		       "Demotions because the lease was lost or could not be renewed in time.",
 		       get_quorum_demotions } },
-	{ "counter", { "vigil_quorum_etcd_errors_total", "etcd requests that failed.",
+	{ "counter", { "vigil_quorum_etcd_errors_total",
+		       "Tries on one etcd member that failed (a request that fails over counts each).",
 		       get_quorum_errors } },
+	{ "counter", { "vigil_quorum_etcd_request_failures_total",
+		       "etcd requests that failed on every member.", get_quorum_request_failures } },
 };
 
 static void render_quorum(FILE *f, const struct status_view *v)

@@ -374,9 +374,10 @@ static void text_quorum(FILE *f, const struct status_instance *si)
 	if (q->publishing)
 		fprintf(f, "; this node published at %u", q->published_priority);
 	fprintf(f, "\n               renewals %" PRIu64 " (%" PRIu64 " failed), takeovers vetoed %" PRIu64
-		" of %" PRIu64 " probes, demotions %" PRIu64 ", etcd errors %" PRIu64 "\n",
+		" of %" PRIu64 " probes, demotions %" PRIu64 ", etcd requests failed %" PRIu64
+		", tries on a member failed %" PRIu64 "\n",
 		q->rules.renewals, q->rules.renewal_failures, q->vetoes, q->probes, q->demotions,
-		q->request_errors);
+		q->request_errors, q->endpoint_errors);
 }
 
 /* Is si the first instance of the view on its interface's receiver?
@@ -637,6 +638,7 @@ static void json_quorum(struct jb *jb, json_object *o, const struct status_insta
 	juint(jb, s, "vetoes", q->vetoes);
 	juint(jb, s, "demotions", q->demotions);
 	juint(jb, s, "requestErrors", q->request_errors);
+	juint(jb, s, "endpointErrors", q->endpoint_errors);
 }
 
 static void json_instance(struct jb *jb, json_object *arr, const struct status_view *v,

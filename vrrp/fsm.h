@@ -92,6 +92,8 @@ struct vrrp_fsm_config {
 	uint32_t witness_lead_ms;     /* >0: corroborate a takeover on silence; the probe starts
 				       * this long before the Master_Down_Timer expires */
 	bool contest;                 /* two masters meet: ask the owner before yielding or announcing */
+	bool corroborate_handover;    /* quorum: a takeover after a priority-0 advert waits for the
+				       * probe too (witness_lead_ms > 0), not only one on silence */
 };
 
 /**
@@ -194,6 +196,8 @@ struct vrrp_fsm_action {
 			uint8_t priority;  /* our effective priority at the change */
 		} change;                /* STATE_CHANGED */
 	};
+	bool witness_silence;        /* WITNESS_START: on silence (probe the VIP too), not a
+				      * priority-0 hand-over (the owner's key alone) */
 };
 
 /*

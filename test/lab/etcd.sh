@@ -167,6 +167,7 @@ _etcd_spawn() {
 		--initial-cluster "$(IFS=,; printf '%s' "${cluster[*]}")" \
 		--initial-cluster-token "$_ETCD_TOKEN" --initial-cluster-state new \
 		--heartbeat-interval "$LAB_ETCD_HEARTBEAT_MS" --election-timeout "$LAB_ETCD_ELECTION_MS" \
+		--pre-vote \
 		--logger zap --log-outputs stderr >/dev/null || return 1
 	printf '%s\n' "$LAB_PID" >"$dir/pid"
 }

@@ -825,6 +825,86 @@ static void test_priority_rise_keeps_witness(void **state)
 	}
 }
 
+/* ================================================================== */
+/* Quorum: a priority-0 hand-over corroborated too                      */
+/* ================================================================== */
+
+/* With corroborate_handover (quorum on etcd) the takeover after a
+ * priority-0 advert waits for the probe (the key alone: silence false);
+ * a veto keeps the node BACKUP; without the flag the same hand-over
+ * takes over at Skew_Time with no probe. */
+static void test_handover_corroborated(void **state)
+{
+	struct vrrp_fsm_actions out;
+
+	(void)state;
+	for (int on = 0; on <= 1; on++) {
+		for (int served = 0; served <= 1; served++) {
+			struct vrrp_fsm fsm;
+			struct vrrp_fsm_config c = cfg_make(3, 100);
+			uint64_t t1 = T0 + 1000;
+
+			c.witness_lead_ms = LEAD;
+			c.corroborate_handover = on;
+			fsm_setup(&fsm, &c, 1);
+			step_type(&fsm, VRRP_EV_STARTUP, T0, &out);
+			step_advert(&fsm, 200, 1000, 2, T0 + 100, &out);
+			EXPECT_NONE(&out);
+			/* The master leaves: Skew_Time, then a takeover. */
+			step_advert(&fsm, 0, 1000, 2, t1, &out);
+			EXPECT_NONE(&out);
+			if (!on) {
+				assert_int_equal(out.wakeup_ms, t1 + SKEW100);
+				step_type(&fsm, VRRP_EV_TIMER, t1 + SKEW100, &out);
+				EXPECT_ACTS(&out, SEND, ADD, ANNOUNCE, CHANGED);
+				expect_change(&out, VRRP_STATE_BACKUP, VRRP_STATE_MASTER,
+					      VRRP_REASON_PRIORITY_ZERO);
+				assert_int_equal(ctr(&fsm)->witness_probes, 0);
+				continue;
+			}
+			/* The probe starts LEAD before the deadline, and says
+			 * it is no takeover on silence. */
+			assert_int_equal(out.wakeup_ms, t1 + SKEW100 - LEAD);
+			step_type(&fsm, VRRP_EV_TIMER, t1 + SKEW100 - LEAD, &out);
+			EXPECT_ACTS(&out, WSTART);
+			assert_false(out.list[0].witness_silence);
+			step_witness(&fsm, out.list[0].witness_seq, served, t1 + SKEW100 - 100, &out);
+			EXPECT_NONE(&out);
+			step_type(&fsm, VRRP_EV_TIMER, t1 + SKEW100, &out);
+			if (served) {
+				/* Vetoed: BACKUP, looked at again one
+				 * Master_Down_Interval later. */
+				EXPECT_NONE(&out);
+				expect_state(&fsm, VRRP_STATE_BACKUP);
+				assert_int_equal(ctr(&fsm)->witness_vetoes, 1);
+				assert_int_equal(out.wakeup_ms, t1 + SKEW100 + MDI100 - LEAD);
+			} else {
+				EXPECT_ACTS(&out, SEND, ADD, ANNOUNCE, CHANGED);
+				expect_change(&out, VRRP_STATE_BACKUP, VRRP_STATE_MASTER,
+					      VRRP_REASON_PRIORITY_ZERO);
+			}
+		}
+	}
+}
+
+/* A takeover on silence says so in its probe. */
+static void test_silence_probe_flag(void **state)
+{
+	struct vrrp_fsm fsm;
+	struct vrrp_fsm_config c = cfg_make(3, 100);
+	struct vrrp_fsm_actions out;
+
+	(void)state;
+	c.witness_lead_ms = LEAD;
+	c.corroborate_handover = true;
+	fsm_setup(&fsm, &c, 1);
+	step_type(&fsm, VRRP_EV_STARTUP, T0, &out);
+	assert_int_equal(out.wakeup_ms, T0 + MDI100 - LEAD);
+	step_type(&fsm, VRRP_EV_TIMER, T0 + MDI100 - LEAD, &out);
+	EXPECT_ACTS(&out, WSTART);
+	assert_true(out.list[0].witness_silence);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -844,6 +924,8 @@ int main(void)
 		/* Regressions. */
 		cmocka_unit_test(test_witness_late_answer_decides_at_once),
 		cmocka_unit_test(test_priority_rise_keeps_witness),
+		cmocka_unit_test(test_handover_corroborated),
+		cmocka_unit_test(test_silence_probe_flag),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
