@@ -64,6 +64,8 @@ static const char *needs_new_instance(const struct vigil_config *oc, const struc
 		return "vrid";
 	if (o->version != n->version)
 		return "version";
+	if (o->family != n->family)
+		return "virtual_ip (IPv4 <-> IPv6)";
 	if ((o->priority == VRRP_PRIO_OWNER) != (n->priority == VRRP_PRIO_OWNER))
 		return "priority (to or from the address owner's 255)";
 	if ((o->n_peers == 0) != (n->n_peers == 0))
