@@ -102,7 +102,8 @@ static void print_instance(const struct vigil_config *cfg, const struct config_i
 	print_cmd(out, "notify_fault", &in->notify_fault);
 	print_cmd(out, "notify_stop", &in->notify_stop);
 	print_cmd(out, "notify_alarm", &in->notify_alarm);
-	fprintf(out, "  garp: %u at %s apart, again after %s, refresh %s\n",
+	fprintf(out, "  garp%s: %u at %s apart, again after %s, refresh %s\n",
+		in->family == AF_INET6 ? " (unsolicited neighbor advertisements)" : "",
 		in->garp_master_repeat, DUR(in->garp_interval_ms, a),
 		DUR(in->garp_master_delay_ms, b), in->garp_master_refresh_ms ? "on" : "off");
 }

@@ -58,6 +58,16 @@ check "the client reaches the VIP" lab_ping6 c $VIP
 check "the client's neighbour entry for the VIP names h1" test "$(lab_neigh_host c $VIP)" = h1
 check "the VIP is usable at once on h1 (added without DAD: not tentative)" \
 	lab_exec h1 sh -c "ip -6 -o addr show dev eth0 | grep ' $VIP/64' | grep -qv tentative"
+VIGILCTL=$(dirname "$VIGILD")/vigilctl
+if [ -x "$VIGILCTL" ]; then
+	"$VIGILCTL" -s "$LAB_DIR/h2.sock" status >"$LAB_DIR/st2.txt" 2>&1
+	check "vigilctl status on h2 names the instance's family, its link-local source and the master" \
+		grep -q "instance vi (VRRPv3 over IPv6, vrid 51 on eth0, address $LL2)" "$LAB_DIR/st2.txt"
+	check "... and the master, h1's link-local address" grep -q "master *$LL1 priority 150" "$LAB_DIR/st2.txt"
+	"$VIGILCTL" -s "$LAB_DIR/h1.sock" status --json >"$LAB_DIR/st1.json" 2>&1
+	check "vigilctl status --json on h1 lists the IPv6 VIP as held" \
+		python3 -c "import json,sys; i=json.load(open(sys.argv[1]))['instances'][0]; sys.exit(i['vipsHeld'] != ['$VIP/64'])" "$LAB_DIR/st1.json"
+fi
 t1=$(vigil_transitions h1.vigild.log) t2=$(vigil_transitions h2.vigild.log)
 f=0
 for _ in $(seq 1 20); do on h1 || f=$((f + 1)); sleep 0.1; done

@@ -1102,8 +1102,12 @@ static void test_sample_file(void **state)
 	dump(&d);
 	assert_int_equal(rc, 0);
 	assert_int_equal(d.errors, 0);
-	assert_int_equal(cfg->n_instances, 1);
+	assert_int_equal(cfg->n_instances, 2);
 	assert_int_equal(cfg->global.log_level, CONFIG_LOG_INFO); /* commented out: the default */
+	/* and the same service over IPv6 */
+	assert_string_equal(cfg->instances[1].name, "writer6");
+	assert_int_equal(cfg->instances[1].family, AF_INET6);
+	assert_int_equal(cfg->instances[1].vrid, cfg->instances[0].vrid);
 	assert_string_equal(cfg->instances[0].name, "writer");
 	assert_string_equal(cfg->instances[0].interface, "eth0");
 	assert_false(cfg->instances[0].preempt);
