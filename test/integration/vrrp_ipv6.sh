@@ -8,7 +8,8 @@
 # unsolicited Neighbor Advertisements with the Override flag). The adverts
 # on the wire: from the link-local address, to ff02::12, hop limit 255,
 # the IPv6 pseudo-header checksum. A host that loses its link-local
-# address goes to FAULT.
+# address goes to FAULT. Last, unicast peers named by their link-local
+# addresses, with ff02::12 blocked.
 . "$(dirname "$0")/vigil_lab.sh"
 lab_require tcpdump python3 ping
 
@@ -170,4 +171,25 @@ lab_exec h2 ip -6 addr add "$LL2/64" dev eth0 nodad
 ms=$(lab_wait_log 2000 "$LAB_DIR/h2.vigild.log" 0 'FAULT -> BACKUP')
 check "the address back: h2 is BACKUP again ($ms ms)" vigil_in_state h2.vigild.log BACKUP
 check "the VIP stayed on h1 alone" on h1
+
+echo "== unicast peers (link-local addresses), ff02::12 blocked"
+vigil_stop "$h1"
+vigil_stop "$h2"
+lab_block_multicast h1 && lab_block_multicast h2 || exit 1
+vigil_conf "$LAB_DIR/h1u.ini" router_id=h1 priority=150 vips=$VIP/64 peers="$LL2"
+vigil_conf "$LAB_DIR/h2u.ini" router_id=h2 priority=100 vips=$VIP/64 peers="$LL1"
+mv "$LAB_DIR/h1.vigild.log" "$LAB_DIR/h1.multicast.log"
+mv "$LAB_DIR/h2.vigild.log" "$LAB_DIR/h2.multicast.log"
+vigil_start h2 "$LAB_DIR/h2u.ini" || exit 1
+h2=$LAB_PID
+vigil_start h1 "$LAB_DIR/h1u.ini" || exit 1
+h1=$LAB_PID
+ms=$(lab_wait_for 3000 on h1)
+check "unicast: h1 holds the VIP alone ($ms ms)" on h1
+f=0
+for _ in $(seq 1 10); do on h1 || f=$((f + 1)); sleep 0.1; done
+check "unicast: VIP on h1 alone at every one of 10 samples in 1 s ($f misses)" test "$f" -eq 0
+lab_kill "$h1" TERM
+ms=$(lab_wait_for 3000 on h2)
+check_ms "unicast: SIGTERM h1, h2 holds the VIP alone within Skew_Time + 150 ms" "$ms" $((60 + 150))
 finish
