@@ -140,8 +140,8 @@ static void remove_stale_vips(struct agent_instance *ai)
 		return;
 	}
 	for (size_t i = 0; i < n && i < CONFIG_VIP_MAX; i++) {
-		char text[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &found[i].addr, text, sizeof(text));
+		char text[INET6_ADDRSTRLEN];
+		config_addr_text(found[i].family, &found[i].addr, &found[i].addr6, text, sizeof(text));
 		rc = vip_del(ai->vips, &found[i], NULL, err, sizeof(err));
 		if (rc < 0)
 			log_err(ai->agent->log, "instance %s: stale VIP %s/%u on %s: cannot remove: %s",
@@ -214,9 +214,11 @@ static void log_transition(const struct agent_instance *ai, const struct vrrp_in
 	log_kv(kv, sizeof(kv), "to", to);
 	log_kv(kv, sizeof(kv), "reason", reason);
 	log_kvf(kv, sizeof(kv), "priority", "%u", chg->priority);
-	if (chg->master && chg->master->known && chg->master->addr.len == 4) {
-		char a[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, chg->master->addr.bytes, a, sizeof(a));
+	if (chg->master && chg->master->known &&
+	    (chg->master->addr.len == 4 || chg->master->addr.len == 16)) {
+		char a[INET6_ADDRSTRLEN];
+		inet_ntop(chg->master->addr.len == 16 ? AF_INET6 : AF_INET, chg->master->addr.bytes, a,
+			  sizeof(a));
 		snprintf(master, sizeof(master), ", master heard: %s priority %u", a,
 			 chg->master->priority);
 		log_kv(kv, sizeof(kv), "master", a);
@@ -753,8 +755,41 @@ void agent_health_changed(void *ctx, size_t i, uint8_t priority, bool fault)
 
 /* The link monitor's view of one interface changed: refresh every
  * instance on it (state, index, source address). */
+/* An IPv6 instance's source: the interface's link-local address, once its
+ * Duplicate Address Detection is over. */
+static bool link_local_address(struct agent_instance *ai, struct in6_addr *out)
+{
+	char err[256] = "";
+	int rc = vip_link_local(ai->vips, ai->vip_addrs, ai->ci->n_vips, out, err, sizeof(err));
+	if (rc < 0 && rc != -ENODEV && rc != -EADDRNOTAVAIL)
+		log_warn(ai->agent->log, "instance %s: cannot read the addresses of %s: %s",
+			 ai->ci->name, ai->ci->interface, why(err, rc));
+	return rc == 0;
+}
+
+static void refresh_link6(struct agent_instance *ai, int ifindex, enum linkmon_link link)
+{
+	bool up = link == LINKMON_UP;
+	struct in6_addr ll;
+	bool have = up && link_local_address(ai, &ll);
+	if (up && !have && !ai->link_known)
+		log_warn(ai->agent->log,
+			 "instance %s: %s has no usable IPv6 link-local address (none, or its duplicate address detection is not over): FAULT until it has one (VRRP over IPv6 sends from it)",
+			 ai->ci->name, ai->ci->interface);
+	if (link == LINKMON_ABSENT && !ai->link_known)
+		log_warn(ai->agent->log, "instance %s: interface %s does not exist: FAULT until it appears",
+			 ai->ci->name, ai->ci->interface);
+	ai->link_known = true;
+	vrrp_instance_set_link6(ai->vrrp, link == LINKMON_ABSENT ? 0 : ifindex, up, have ? &ll : NULL);
+	agent_start_instance(ai);
+}
+
 void agent_refresh_link(struct agent_instance *ai, int ifindex, enum linkmon_link link)
 {
+	if (ai->ci->family == AF_INET6) {
+		refresh_link6(ai, ifindex, link);
+		return;
+	}
 	bool up = link == LINKMON_UP;
 	struct in_addr primary = up ? primary_address(ai) : (struct in_addr){ 0 };
 	if (up && primary.s_addr == 0 && !ai->link_known)
@@ -856,13 +891,52 @@ struct notify_conf agent_notify_conf(const struct vigil_config *cfg,
 	};
 }
 
-void agent_vrrp_conf(const struct config_instance *ci, struct vrrp_instance_conf *vconf,
-		     struct in_addr *addrs, struct in_addr *peers)
+int agent_addr_arrays_new(const struct config_instance *ci, struct agent_addr_arrays *a)
 {
-	for (size_t i = 0; i < ci->n_vips; i++)
-		addrs[i] = ci->vips[i].addr;
-	for (size_t i = 0; i < ci->n_peers; i++)
-		peers[i] = ci->peers[i].addr;
+	*a = (struct agent_addr_arrays){ 0 };
+	size_t np = ci->n_peers ? ci->n_peers : 1;
+	if (ci->family == AF_INET6) {
+		a->addrs6 = calloc(ci->n_vips, sizeof(*a->addrs6));
+		a->peers6 = calloc(np, sizeof(*a->peers6));
+		if (!a->addrs6 || !a->peers6)
+			goto nomem;
+	} else {
+		a->addrs = calloc(ci->n_vips, sizeof(*a->addrs));
+		a->peers = calloc(np, sizeof(*a->peers));
+		if (!a->addrs || !a->peers)
+			goto nomem;
+	}
+	return 0;
+nomem:
+	agent_addr_arrays_free(a);
+	return -ENOMEM;
+}
+
+void agent_addr_arrays_free(struct agent_addr_arrays *a)
+{
+	free(a->addrs);
+	free(a->peers);
+	free(a->addrs6);
+	free(a->peers6);
+	*a = (struct agent_addr_arrays){ 0 };
+}
+
+void agent_vrrp_conf(const struct config_instance *ci, struct vrrp_instance_conf *vconf,
+		     const struct agent_addr_arrays *a)
+{
+	bool v6 = ci->family == AF_INET6;
+	for (size_t i = 0; i < ci->n_vips; i++) {
+		if (v6)
+			a->addrs6[i] = ci->vips[i].addr6;
+		else
+			a->addrs[i] = ci->vips[i].addr;
+	}
+	for (size_t i = 0; i < ci->n_peers; i++) {
+		if (v6)
+			a->peers6[i] = ci->peers[i].addr6;
+		else
+			a->peers[i] = ci->peers[i].addr;
+	}
 	*vconf = (struct vrrp_instance_conf){
 		.name = ci->name,
 		.ifname = ci->interface,
@@ -885,9 +959,12 @@ void agent_vrrp_conf(const struct config_instance *ci, struct vrrp_instance_conf
 			: ci->checksum == CONFIG_CHECKSUM_RFC9568 ? VRRP_CSUM_RFC9568
 			: VRRP_CSUM_AUTO,
 		.auth_type = ci->auth_type == CONFIG_AUTH_PASS ? VRRP_AUTH_PASS : VRRP_AUTH_NONE,
-		.vips = addrs,
+		.family = v6 ? AF_INET6 : AF_INET,
+		.vips = a->addrs,
+		.vips6 = a->addrs6,
 		.n_vips = ci->n_vips,
-		.peers = ci->n_peers ? peers : NULL,
+		.peers = ci->n_peers && !v6 ? a->peers : NULL,
+		.peers6 = ci->n_peers && v6 ? a->peers6 : NULL,
 		.n_peers = ci->n_peers,
 		.garp_repeat = ci->garp_master_repeat,
 		.garp_interval_ms = ci->garp_interval_ms,
@@ -906,10 +983,12 @@ int agent_vip_lists(const struct config_instance *ci, struct vip_addr **addrs, c
 	if (!*addrs || !*text)
 		goto fail;
 	for (size_t i = 0; i < ci->n_vips; i++) {
-		char a[INET_ADDRSTRLEN], t[INET_ADDRSTRLEN + 4];
+		char a[INET6_ADDRSTRLEN], t[INET6_ADDRSTRLEN + 5];
+		(*addrs)[i].family = ci->vips[i].family;
 		(*addrs)[i].addr = ci->vips[i].addr;
+		(*addrs)[i].addr6 = ci->vips[i].addr6;
 		(*addrs)[i].prefix = ci->vips[i].prefix_len;
-		inet_ntop(AF_INET, &ci->vips[i].addr, a, sizeof(a));
+		config_addr_text(ci->vips[i].family, &ci->vips[i].addr, &ci->vips[i].addr6, a, sizeof(a));
 		snprintf(t, sizeof(t), "%s/%u", a, ci->vips[i].prefix_len);
 		if (!((*text)[i] = strdup(t)))
 			goto fail;
@@ -954,21 +1033,23 @@ int agent_build_instance(struct agent *ag, struct agent_instance *ai, const stru
 	ai->vip_retry.data = ai;
 	ev_timer_init(&ai->vip_hold, vip_hold_cb, 0., 0.);
 	ai->vip_hold.data = ai;
-	struct in_addr *addrs = calloc(ci->n_vips, sizeof(*addrs));
-	struct in_addr *peers = calloc(ci->n_peers ? ci->n_peers : 1, sizeof(*peers));
+	struct agent_addr_arrays arrays;
 	int rc = -ENOMEM;
-	if (!addrs || !peers || agent_vip_lists(ci, &ai->vip_addrs, &ai->vip_text) < 0)
+	if (agent_addr_arrays_new(ci, &arrays) < 0)
+		return rc;
+	if (agent_vip_lists(ci, &ai->vip_addrs, &ai->vip_text) < 0)
 		goto out;
 	rc = vip_new(&ai->vips, ci->interface, err, errlen);
 	if (rc < 0)
 		goto out;
+	vip_set_family(ai->vips, ci->family == AF_INET6 ? AF_INET6 : AF_INET);
 	rc = agent_build_notify(ai, cfg, &ai->notify);
 	if (rc < 0) {
 		snprintf(err, errlen, "instance %s: notify: %s", ci->name, errstr(rc));
 		goto out;
 	}
 	struct vrrp_instance_conf vconf;
-	agent_vrrp_conf(ci, &vconf, addrs, peers);
+	agent_vrrp_conf(ci, &vconf, &arrays);
 	static const struct vrrp_instance_ops ops = {
 		.add_vips = add_vips,
 		.remove_vips = remove_vips,
@@ -995,8 +1076,7 @@ int agent_build_instance(struct agent *ag, struct agent_instance *ai, const stru
 			snprintf(err, errlen, "instance %s: %s", ci->name, errstr(rc));
 	}
 out:
-	free(addrs);
-	free(peers);
+	agent_addr_arrays_free(&arrays);
 	return rc;
 }
 

@@ -107,8 +107,16 @@ struct agent {
 /* What each running object is built from: pure fills from the config. */
 struct notify_conf agent_notify_conf(const struct vigil_config *cfg,
 				     const struct config_instance *ci);
+/* The arrays a vrrp_instance_conf points to (one pair per family, the
+ * other pair NULL). */
+struct agent_addr_arrays {
+	struct in_addr *addrs, *peers;
+	struct in6_addr *addrs6, *peers6;
+};
+int agent_addr_arrays_new(const struct config_instance *ci, struct agent_addr_arrays *a);
+void agent_addr_arrays_free(struct agent_addr_arrays *a);
 void agent_vrrp_conf(const struct config_instance *ci, struct vrrp_instance_conf *vconf,
-		     struct in_addr *addrs, struct in_addr *peers);
+		     const struct agent_addr_arrays *a);
 /* ci->role_check_index must be valid (data safety on). peers: CONFIG_PEER_MAX. */
 void agent_role_conf(const struct vigil_config *cfg, const struct config_instance *ci,
 		     struct dbrole_conf *conf, struct dbrole_peer_conf *peers);

@@ -64,6 +64,8 @@ static const char *needs_new_instance(const struct vigil_config *oc, const struc
 		return "vrid";
 	if (o->version != n->version)
 		return "version";
+	if (o->family != n->family)
+		return "virtual_ip (IPv4 <-> IPv6)";
 	if ((o->priority == VRRP_PRIO_OWNER) != (n->priority == VRRP_PRIO_OWNER))
 		return "priority (to or from the address owner's 255)";
 	if ((o->n_peers == 0) != (n->n_peers == 0))
@@ -142,7 +144,7 @@ struct inst_plan {
 	struct vip_addr *vip_addrs;        /* keep's new VIP lists */
 	char **vip_text;
 	struct vrrp_instance_conf vconf;
-	struct in_addr *addrs, *peers;     /* vconf's arrays */
+	struct agent_addr_arrays arrays;   /* vconf's arrays */
 };
 
 struct plan {
@@ -164,8 +166,7 @@ static void plan_free(struct plan *pl, bool built_objects_too)
 			notify_free(ip->notify);
 			agent_free_vip_lists(ip->vip_addrs, ip->vip_text);
 		}
-		free(ip->addrs);
-		free(ip->peers);
+		agent_addr_arrays_free(&ip->arrays);
 	}
 	free(pl->p);
 	free(pl->gone);
@@ -192,11 +193,10 @@ static int plan_instance(struct agent *ag, struct plan *pl, const struct vigil_c
 	}
 	if (old && !why) {
 		ip->keep = old;
-		ip->addrs = calloc(ci->n_vips, sizeof(*ip->addrs));
-		ip->peers = calloc(ci->n_peers ? ci->n_peers : 1, sizeof(*ip->peers));
-		if (!ip->addrs || !ip->peers || agent_vip_lists(ci, &ip->vip_addrs, &ip->vip_text) < 0)
+		if (agent_addr_arrays_new(ci, &ip->arrays) < 0 ||
+		    agent_vip_lists(ci, &ip->vip_addrs, &ip->vip_text) < 0)
 			return -ENOMEM;
-		agent_vrrp_conf(ci, &ip->vconf, ip->addrs, ip->peers);
+		agent_vrrp_conf(ci, &ip->vconf, &ip->arrays);
 		struct notify_conf a = agent_notify_conf(ag->cfg, old->ci);
 		struct notify_conf b = agent_notify_conf(cfg, ci);
 		if (!notify_conf_eq(&a, &b)) {

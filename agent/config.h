@@ -125,17 +125,29 @@ struct config_cmd {
 	unsigned line;
 };
 
-/* An IPv4 address with its prefix length, as in "198.18.0.100/24". */
+/* An address with its prefix length, as in "198.18.0.100/24" or
+ * "2001:db8:1::100/64". */
 struct config_vip {
-	struct in_addr addr;   /* network byte order */
-	uint8_t prefix_len;    /* 1..32 */
+	int family;            /* AF_INET or AF_INET6 */
+	struct in_addr addr;   /* AF_INET: network byte order */
+	struct in6_addr addr6; /* AF_INET6 */
+	uint8_t prefix_len;    /* 1..32, or 1..128 for IPv6 */
 	unsigned line;
 };
 
 struct config_peer {
+	int family;            /* AF_INET or AF_INET6 */
 	struct in_addr addr;
+	struct in6_addr addr6;
 	unsigned line;
 };
+
+/* The same address (family and bytes); the prefix is not compared. */
+bool config_vip_same_addr(const struct config_vip *a, const struct config_vip *b);
+
+/* "198.18.0.100" or "2001:db8:1::100" into buf (INET6_ADDRSTRLEN bytes). */
+const char *config_addr_text(int family, const struct in_addr *a4, const struct in6_addr *a6,
+			     char *buf, size_t len);
 
 /* A MySQL server of the same VRID (database_peers), read by vigil with its
  * own credentials: the old master during the promotion gate, every peer
@@ -227,11 +239,12 @@ struct config_instance {
 	enum config_checksum checksum;
 	struct config_vip *vips;
 	size_t n_vips;
+	int family;                 /* AF_INET or AF_INET6: the VIPs' family (RFC 5798: one virtual router per family) */
 	bool preempt;               /* default true */
 	uint32_t preempt_delay_ms;  /* 0..1000 s */
 	uint8_t resign_below;       /* 0 = off */
 	bool health_takeover;       /* default true */
-	struct config_peer *peers;  /* unicast peers; none = multicast 224.0.0.18 */
+	struct config_peer *peers;  /* unicast peers; none = multicast 224.0.0.18 (IPv6: ff02::12) */
 	size_t n_peers;
 	char **track;               /* names of [check] sections */
 	unsigned *track_lines;      /* line of each track[] entry */

@@ -378,17 +378,36 @@ static int store_host(const struct config_ctx *ld, struct config_check *c, const
 	return c->host ? 0 : -ENOMEM;
 }
 
-static bool parse_ipv4(const struct config_ctx *ld, const char *key, const char *item, unsigned line,
-		       struct in_addr *out)
+bool config_vip_same_addr(const struct config_vip *a, const struct config_vip *b)
 {
-	struct in6_addr a6;
+	if (a->family != b->family)
+		return false;
+	return a->family == AF_INET6 ? memcmp(&a->addr6, &b->addr6, sizeof(a->addr6)) == 0
+				     : a->addr.s_addr == b->addr.s_addr;
+}
 
-	if (inet_pton(AF_INET, item, out) == 1)
+const char *config_addr_text(int family, const struct in_addr *a4, const struct in6_addr *a6,
+			     char *buf, size_t len)
+{
+	const void *src = family == AF_INET6 ? (const void *)a6 : (const void *)a4;
+	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, src, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/* An IPv4 or IPv6 literal; *family says which. */
+static bool parse_ip(const struct config_ctx *ld, const char *key, const char *item, unsigned line,
+		     int *family, struct in_addr *a4, struct in6_addr *a6)
+{
+	if (inet_pton(AF_INET, item, a4) == 1) {
+		*family = AF_INET;
 		return true;
-	if (inet_pton(AF_INET6, item, &a6) == 1)
-		ERR(ld, line, "%s: '%s': IPv6 is not supported yet", key, item);
-	else
-		ERR(ld, line, "%s: '%s' is not an IPv4 address", key, item);
+	}
+	if (inet_pton(AF_INET6, item, a6) == 1) {
+		*family = AF_INET6;
+		return true;
+	}
+	ERR(ld, line, "%s: '%s' is not an IPv4 or IPv6 address", key, item);
 	return false;
 }
 
@@ -400,23 +419,28 @@ static int add_vip(const struct config_ctx *ld, struct config_instance *in, char
 	void *p;
 
 	if (!slash) {
-		if (strchr(item, ':'))
-			ERR(ld, line, "virtual_ip: '%s': IPv6 is not supported yet", item);
-		else
-			ERR(ld, line, "virtual_ip: '%s' has no prefix length (write e.g. %s/24)",
-			    item, item);
+		ERR(ld, line, "virtual_ip: '%s' has no prefix length (write e.g. %s/%s)", item, item,
+		    strchr(item, ':') ? "64" : "24");
 		return 0;
 	}
 	*slash = '\0';
-	if (!parse_ipv4(ld, "virtual_ip", item, line, &vip.addr))
+	if (!parse_ip(ld, "virtual_ip", item, line, &vip.family, &vip.addr, &vip.addr6))
 		return 0;
-	if (parse_number(slash + 1, 32, &plen) < 0 || plen < 1) {
-		ERR(ld, line, "virtual_ip: '%s/%s': prefix length must be 1..32", item, slash + 1);
+	unsigned max = vip.family == AF_INET6 ? 128 : 32;
+	if (parse_number(slash + 1, max, &plen) < 0 || plen < 1) {
+		ERR(ld, line, "virtual_ip: '%s/%s': prefix length must be 1..%u", item, slash + 1, max);
+		return 0;
+	}
+	if (vip.family == AF_INET6 && (IN6_IS_ADDR_MULTICAST(&vip.addr6) ||
+				       IN6_IS_ADDR_UNSPECIFIED(&vip.addr6) ||
+				       IN6_IS_ADDR_LOOPBACK(&vip.addr6) ||
+				       IN6_IS_ADDR_V4MAPPED(&vip.addr6))) {
+		ERR(ld, line, "virtual_ip: '%s' is not a unicast IPv6 address a host can serve", item);
 		return 0;
 	}
 	vip.prefix_len = (uint8_t)plen;
 	for (size_t i = 0; i < in->n_vips; i++)
-		if (in->vips[i].addr.s_addr == vip.addr.s_addr) {
+		if (config_vip_same_addr(&in->vips[i], &vip)) {
 			ERR(ld, line, "virtual_ip: %s is listed twice (first at line %u)", item,
 			    in->vips[i].line);
 			return 0;
@@ -438,10 +462,13 @@ static int add_peer(const struct config_ctx *ld, struct config_instance *in, cha
 	struct config_peer peer = { .line = line };
 	void *p;
 
-	if (!parse_ipv4(ld, "unicast_peer", item, line, &peer.addr))
+	if (!parse_ip(ld, "unicast_peer", item, line, &peer.family, &peer.addr, &peer.addr6))
 		return 0;
 	for (size_t i = 0; i < in->n_peers; i++)
-		if (in->peers[i].addr.s_addr == peer.addr.s_addr) {
+		if (in->peers[i].family == peer.family &&
+		    (peer.family == AF_INET6
+			     ? memcmp(&in->peers[i].addr6, &peer.addr6, sizeof(peer.addr6)) == 0
+			     : in->peers[i].addr.s_addr == peer.addr.s_addr)) {
 			ERR(ld, line, "unicast_peer: %s is listed twice (first at line %u)", item,
 			    in->peers[i].line);
 			return 0;

@@ -51,19 +51,24 @@ static void print_data_safety(const struct vigil_config *cfg, const struct confi
 static void print_instance(const struct vigil_config *cfg, const struct config_instance *in,
 			   FILE *out)
 {
-	char a[16], b[16], ip[INET_ADDRSTRLEN];
+	char a[16], b[16], ip[INET6_ADDRSTRLEN];
 
-	fprintf(out, "instance %s: %s vrid %u, VRRPv%u, priority %u%s, advert_interval %s",
-		in->name, in->interface, in->vrid, in->version, in->priority,
+	fprintf(out, "instance %s: %s vrid %u, VRRPv%u%s, priority %u%s, advert_interval %s",
+		in->name, in->interface, in->vrid, in->version,
+		in->family == AF_INET6 ? " over IPv6" : "", in->priority,
 		in->priority == 255 ? " (address owner)" : "", DUR(in->advert_interval_ms, a));
-	if (in->version == 3)
+	if (in->family == AF_INET6)
+		fprintf(out, ", checksum pseudo-header (always, over IPv6)\n");
+	else if (in->version == 3)
 		fprintf(out, ", checksum %s\n", config_checksum_name(in->checksum));
 	else
 		fprintf(out, ", auth_type %s\n", config_auth_name(in->auth_type));
 	fprintf(out, "  virtual_ip:");
 	for (size_t i = 0; i < in->n_vips; i++)
 		fprintf(out, "%s %s/%u", i ? "," : "",
-			inet_ntop(AF_INET, &in->vips[i].addr, ip, sizeof(ip)), in->vips[i].prefix_len);
+			config_addr_text(in->vips[i].family, &in->vips[i].addr, &in->vips[i].addr6, ip,
+					 sizeof(ip)),
+			in->vips[i].prefix_len);
 	fprintf(out, "\n  preempt %s, preempt_delay %s, health_takeover %s, resign_below ",
 		yesno(in->preempt), DUR(in->preempt_delay_ms, a), yesno(in->health_takeover));
 	if (in->resign_below)
@@ -71,12 +76,13 @@ static void print_instance(const struct vigil_config *cfg, const struct config_i
 	else
 		fprintf(out, "off\n");
 	if (in->n_peers == 0) {
-		fprintf(out, "  peers: multicast 224.0.0.18\n");
+		fprintf(out, "  peers: multicast %s\n", in->family == AF_INET6 ? "ff02::12" : "224.0.0.18");
 	} else {
 		fprintf(out, "  unicast_peer:");
 		for (size_t i = 0; i < in->n_peers; i++)
 			fprintf(out, "%s %s", i ? "," : "",
-				inet_ntop(AF_INET, &in->peers[i].addr, ip, sizeof(ip)));
+				config_addr_text(in->peers[i].family, &in->peers[i].addr,
+						 &in->peers[i].addr6, ip, sizeof(ip)));
 		fprintf(out, "\n");
 	}
 	fprintf(out, "  track:");
@@ -96,7 +102,8 @@ static void print_instance(const struct vigil_config *cfg, const struct config_i
 	print_cmd(out, "notify_fault", &in->notify_fault);
 	print_cmd(out, "notify_stop", &in->notify_stop);
 	print_cmd(out, "notify_alarm", &in->notify_alarm);
-	fprintf(out, "  garp: %u at %s apart, again after %s, refresh %s\n",
+	fprintf(out, "  garp%s: %u at %s apart, again after %s, refresh %s\n",
+		in->family == AF_INET6 ? " (unsolicited neighbor advertisements)" : "",
 		in->garp_master_repeat, DUR(in->garp_interval_ms, a),
 		DUR(in->garp_master_delay_ms, b), in->garp_master_refresh_ms ? "on" : "off");
 }

@@ -216,6 +216,71 @@ static void validate_version_keys(struct vctx *v, struct config_instance *in)
 		    "(VRRPv3 has no authentication)");
 }
 
+/*
+ * RFC 5798: a virtual router serves one address family, and its adverts
+ * go over that family. The instance's family is its first VIP's; every
+ * VIP and unicast peer must share it. VRRPv2 (RFC 3768) is IPv4 only. An
+ * IPv6 virtual router needs a global VIP: a link-local one alone reaches
+ * no client beyond the link's own hosts' link-local routes.
+ */
+static void validate_family(struct vctx *v, struct config_instance *in)
+{
+	char ip[INET6_ADDRSTRLEN], first[INET6_ADDRSTRLEN];
+	bool global6 = false;
+
+	in->family = in->n_vips ? in->vips[0].family : AF_INET;
+	if (in->n_vips)
+		config_addr_text(in->vips[0].family, &in->vips[0].addr, &in->vips[0].addr6, first,
+				 sizeof(first));
+	for (size_t k = 0; k < in->n_vips; k++) {
+		const struct config_vip *a = &in->vips[k];
+
+		if (a->family != in->family) {
+			config_addr_text(a->family, &a->addr, &a->addr6, ip, sizeof(ip));
+			ERR(v, a->line, "instance %s: virtual_ip %s is %s but %s (line %u) is %s: an "
+			    "instance serves one address family (RFC 5798); use one instance per family",
+			    in->name, ip, a->family == AF_INET6 ? "IPv6" : "IPv4", first,
+			    in->vips[0].line, in->family == AF_INET6 ? "IPv6" : "IPv4");
+		} else if (a->family == AF_INET6 && !IN6_IS_ADDR_LINKLOCAL(&a->addr6)) {
+			global6 = true;
+		}
+	}
+	if (in->family != AF_INET6)
+		goto peers;
+	if (in->version == 2)
+		ERR(v, config_key_line(&in->origin, config_origin_has(&in->origin, "version")
+							? "version" : "virtual_ip"),
+		    "instance %s: IPv6 virtual_ip needs version = 3 (VRRPv2, RFC 3768, is IPv4 only)",
+		    in->name);
+	if (config_origin_has(&in->origin, "checksum"))
+		ERR(v, config_key_line(&in->origin, "checksum"), "instance %s: checksum applies to "
+		    "VRRPv3 over IPv4 only (over IPv6 the pseudo-header is always used)", in->name);
+	if (!global6)
+		ERR(v, in->vips[0].line, "instance %s: virtual_ip: only link-local IPv6 addresses; "
+		    "add a global one (clients reach the VIP by it)", in->name);
+	/* The data-safety code names servers and masters by IPv4 address. */
+	if (in->manage_read_only)
+		ERR(v, config_key_line(&in->origin, "manage_read_only"), "instance %s: "
+		    "manage_read_only is not supported with IPv6 VIPs yet", in->name);
+	else if (in->witness && config_origin_has(&in->origin, "witness"))
+		ERR(v, config_key_line(&in->origin, "witness"), "instance %s: witness is not "
+		    "supported with IPv6 VIPs yet", in->name);
+	if (config_origin_has(&in->origin, "database_peers"))
+		ERR(v, config_key_line(&in->origin, "database_peers"), "instance %s: "
+		    "database_peers is not supported with IPv6 VIPs yet", in->name);
+peers:
+	for (size_t k = 0; k < in->n_peers; k++) {
+		const struct config_peer *p = &in->peers[k];
+
+		if (p->family == in->family)
+			continue;
+		config_addr_text(p->family, &p->addr, &p->addr6, ip, sizeof(ip));
+		ERR(v, p->line, "instance %s: unicast_peer %s is %s but the instance's virtual_ip are "
+		    "%s: adverts go over the VIPs' family", in->name, ip,
+		    p->family == AF_INET6 ? "IPv6" : "IPv4", in->family == AF_INET6 ? "IPv6" : "IPv4");
+	}
+}
+
 static int resolve_tracks(struct vctx *v, struct config_instance *in)
 {
 	unsigned degraded = 0;
@@ -265,17 +330,21 @@ static void validate_pairs(struct vctx *v, size_t i)
 	for (size_t j = 0; j < i; j++) {
 		const struct config_instance *o = &v->cfg->instances[j];
 
+		/* RFC 5798: an IPv4 and an IPv6 virtual router are two routers,
+		 * which may share a VRID on one link. */
 		if (in->interface && o->interface && in->vrid && in->vrid == o->vrid &&
-		    strcmp(in->interface, o->interface) == 0)
+		    in->family == o->family && strcmp(in->interface, o->interface) == 0)
 			ERR(v, config_key_line(&in->origin, "vrid"), "vrid %u on %s is already used by "
-			    "instance '%s' (line %u)", in->vrid, in->interface, o->name,
-			    config_key_line(&o->origin, "vrid"));
+			    "instance '%s' (line %u)%s", in->vrid, in->interface, o->name,
+			    config_key_line(&o->origin, "vrid"),
+			    in->family == AF_INET6 ? " for IPv6" : "");
 		for (size_t a = 0; a < in->n_vips; a++)
 			for (size_t b = 0; b < o->n_vips; b++)
-				if (in->vips[a].addr.s_addr == o->vips[b].addr.s_addr) {
-					char ip[INET_ADDRSTRLEN];
+				if (config_vip_same_addr(&in->vips[a], &o->vips[b])) {
+					char ip[INET6_ADDRSTRLEN];
 
-					inet_ntop(AF_INET, &in->vips[a].addr, ip, sizeof(ip));
+					config_addr_text(in->vips[a].family, &in->vips[a].addr,
+							 &in->vips[a].addr6, ip, sizeof(ip));
 					ERR(v, in->vips[a].line, "virtual_ip %s is also in instance '%s' "
 					    "(line %u)", ip, o->name, o->vips[b].line);
 				}
@@ -349,12 +418,16 @@ static int default_db_peers(struct config_instance *in)
 	in->db_peers = calloc(in->n_peers, sizeof(*in->db_peers));
 	if (!in->db_peers)
 		return -ENOMEM;
+	in->n_db_peers = 0;
 	for (size_t k = 0; k < in->n_peers; k++) {
-		in->db_peers[k].addr = in->peers[k].addr;
-		in->db_peers[k].port = CONFIG_MYSQL_PORT;
-		in->db_peers[k].line = in->peers[k].line;
+		/* database_peers are IPv4 only for now: an IPv6 peer is not one. */
+		if (in->peers[k].family != AF_INET)
+			continue;
+		in->db_peers[in->n_db_peers].addr = in->peers[k].addr;
+		in->db_peers[in->n_db_peers].port = CONFIG_MYSQL_PORT;
+		in->db_peers[in->n_db_peers].line = in->peers[k].line;
+		in->n_db_peers++;
 	}
-	in->n_db_peers = in->n_peers;
 	return 0;
 }
 
@@ -435,6 +508,7 @@ static int validate_instance(struct vctx *v, size_t i)
 		    in->interface, IF_NAMESIZE - 1);
 	validate_interval(v, in);
 	validate_version_keys(v, in);
+	validate_family(v, in);
 	validate_pairs(v, i);
 	if (resolve_tracks(v, in) < 0)
 		return -ENOMEM;

@@ -300,6 +300,7 @@ static const char *sock_drop_label(enum vrrp_sock_drop d)
 	case VRRP_SOCK_DROP_IPHDR: return "ip-header";
 	case VRRP_SOCK_DROP_PROTO: return "ip-protocol";
 	case VRRP_SOCK_DROP_FRAGMENT: return "ip-fragment";
+	case VRRP_SOCK_DROP_SOURCE: return "ip-source";
 	case VRRP_SOCK_OK:
 	case VRRP_SOCK_DROP__COUNT:
 		break;

@@ -21,6 +21,7 @@ static void collect_instance(struct status_instance *si, const struct agent *ag,
 	si->last_reason = vrrp_fsm_last_reason(fsm);
 	si->last_change_ms = vrrp_fsm_last_change_ms(fsm);
 	si->primary = vrrp_instance_primary(inst);
+	si->primary6 = vrrp_instance_primary6(inst);
 	si->master = vrrp_fsm_master(fsm);
 	si->master_adver_ms = vrrp_fsm_master_adver_interval_ms(fsm);
 	si->skew_ms = vrrp_fsm_skew_ms(fsm);
@@ -50,7 +51,8 @@ static void collect_instance(struct status_instance *si, const struct agent *ag,
 		n = 0;
 	si->n_held = n < CONFIG_VIP_MAX ? n : CONFIG_VIP_MAX;
 	for (size_t k = 0; k < si->n_held; k++)
-		si->held[k] = (struct status_vip){ .addr = held[k].addr, .prefix = held[k].prefix };
+		si->held[k] = (struct status_vip){ .family = held[k].family, .addr = held[k].addr,
+						   .addr6 = held[k].addr6, .prefix = held[k].prefix };
 
 	si->quorum = agent_quorum_view(ag, i, &si->q);
 

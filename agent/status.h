@@ -28,7 +28,9 @@ struct agent;
 
 /* One address held on the interface. */
 struct status_vip {
+	int family;              /* AF_INET (or 0) or AF_INET6 */
 	struct in_addr addr;
+	struct in6_addr addr6;
 	uint8_t prefix;
 };
 
@@ -41,6 +43,7 @@ struct status_instance {
 	enum vrrp_fsm_reason last_reason;       /* VRRP_REASON_NONE before the first change */
 	uint64_t last_change_ms;                /* monotonic ms of the last change; 0: none */
 	struct in_addr primary;                 /* our address (0.0.0.0: none yet) */
+	struct in6_addr primary6;               /* an IPv6 instance's link-local source (::: none yet) */
 	const struct vrrp_fsm_peer *master;     /* as heard; !known while we are MASTER */
 	uint32_t master_adver_ms;               /* RFC Master_Adver_Interval */
 	uint32_t skew_ms;                       /* RFC Skew_Time */

@@ -20,6 +20,31 @@ static const char *ip_text(struct in_addr a, char *buf, size_t len)
 	return inet_ntop(AF_INET, &a, buf, (socklen_t)len) ? buf : "?";
 }
 
+static const char *vip_text(const struct status_vip *v, char *buf, size_t len)
+{
+	return config_addr_text(v->family == AF_INET6 ? AF_INET6 : AF_INET, &v->addr, &v->addr6, buf,
+				len);
+}
+
+/* A peer as the state machine heard it (4 or 16 bytes); NULL if unknown. */
+static const char *peer_text(const struct vrrp_fsm_peer *m, char *buf, size_t len)
+{
+	if (!m || !m->known || (m->addr.len != 4 && m->addr.len != 16))
+		return NULL;
+	return inet_ntop(m->addr.len == 16 ? AF_INET6 : AF_INET, m->addr.bytes, buf,
+			 (socklen_t)len) ? buf : "?";
+}
+
+/* Our own source address; NULL while there is none. */
+static const char *primary_text(const struct status_instance *si, char *buf, size_t len)
+{
+	if (si->conf->family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(&si->primary6)
+			       ? NULL
+			       : config_addr_text(AF_INET6, NULL, &si->primary6, buf, len);
+	return si->primary.s_addr ? ip_text(si->primary, buf, len) : NULL;
+}
+
 /* ms before now, or -1 for "never" (a stamp of 0) and for a stamp in the
  * future (clocks are monotonic: only a hand-built view has one). */
 static int64_t ago_ms(const struct status_view *v, uint64_t then)
@@ -134,9 +159,9 @@ static void vips_text(const struct status_instance *si, char *buf, size_t len)
 	size_t off = 0;
 	buf[0] = '\0';
 	for (size_t k = 0; k < si->n_held && off < len; k++) {
-		char a[INET_ADDRSTRLEN];
+		char a[INET6_ADDRSTRLEN];
 		int n = snprintf(buf + off, len - off, "%s%s/%u", k ? "," : "",
-				 ip_text(si->held[k].addr, a, sizeof(a)), si->held[k].prefix);
+				 vip_text(&si->held[k], a, sizeof(a)), si->held[k].prefix);
 		if (n < 0)
 			break;
 		off += (size_t)n;
@@ -147,14 +172,12 @@ static void vips_text(const struct status_instance *si, char *buf, size_t len)
 
 static void master_text(const struct status_instance *si, char *buf, size_t len)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
 	if (si->state == VRRP_STATE_MASTER)
 		snprintf(buf, len, "this node");
-	else if (si->master && si->master->known && si->master->addr.len == 4) {
-		struct in_addr m;
-		memcpy(&m, si->master->addr.bytes, 4);
-		snprintf(buf, len, "%s (%u)", ip_text(m, a, sizeof(a)), si->master->priority);
-	} else
+	else if (peer_text(si->master, a, sizeof(a)))
+		snprintf(buf, len, "%s (%u)", a, si->master->priority);
+	else
 		snprintf(buf, len, "-");
 }
 
@@ -261,10 +284,11 @@ static void counts_line(FILE *f, const struct named_count *c, size_t n)
 static void instance_details(const struct status_view *v, const struct status_instance *si,
 			     FILE *f)
 {
-	char a[INET_ADDRSTRLEN], d[32];
-	fprintf(f, "\ninstance %s (VRRPv%u, vrid %u on %s, address %s)\n", si->conf->name,
-		si->conf->version, si->conf->vrid, si->conf->interface,
-		si->primary.s_addr ? ip_text(si->primary, a, sizeof(a)) : "none");
+	char a[INET6_ADDRSTRLEN], d[32];
+	const char *pt = primary_text(si, a, sizeof(a));
+	fprintf(f, "\ninstance %s (VRRPv%u%s, vrid %u on %s, address %s)\n", si->conf->name,
+		si->conf->version, si->conf->family == AF_INET6 ? " over IPv6" : "", si->conf->vrid,
+		si->conf->interface, pt ? pt : "none");
 	fprintf(f, "  priority     %u: %s\n", si->priority, si->explain[0] ? si->explain : "-");
 	if (si->faults)
 		fprintf(f, "  fault        %s%s%s\n", si->faults & VRRP_FAULT_LINK ? "link" : "",
@@ -272,12 +296,10 @@ static void instance_details(const struct status_view *v, const struct status_in
 			si->faults & VRRP_FAULT_CHECK ? "fatal check" : "");
 	if (si->state == VRRP_STATE_MASTER)
 		fprintf(f, "  master       this node\n");
-	else if (si->master && si->master->known && si->master->addr.len == 4) {
-		struct in_addr m;
-		memcpy(&m, si->master->addr.bytes, 4);
-		fprintf(f, "  master       %s priority %u, heard %s ago\n", ip_text(m, a, sizeof(a)),
+	else if (peer_text(si->master, a, sizeof(a)))
+		fprintf(f, "  master       %s priority %u, heard %s ago\n", a,
 			si->master->priority, dur_text(ago_ms(v, si->master->heard_ms), d, sizeof(d)));
-	} else
+	else
 		fprintf(f, "  master       none heard\n");
 	if (si->resigned)
 		fprintf(f, "  resigned     %s ago by vigilctl resign: stays BACKUP until vigilctl resume %s%s\n",
@@ -500,10 +522,10 @@ static void jago(struct jb *jb, json_object *o, const char *key, const struct st
 		jint(jb, o, key, ms);
 }
 
-static void jaddr(struct jb *jb, json_object *arr, struct in_addr a, int prefix)
+static void jaddr(struct jb *jb, json_object *arr, const struct status_vip *a)
 {
-	char t[INET_ADDRSTRLEN], s[INET_ADDRSTRLEN + 4];
-	snprintf(s, sizeof(s), "%s/%d", ip_text(a, t, sizeof(t)), prefix);
+	char t[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN + 5];
+	snprintf(s, sizeof(s), "%s/%d", vip_text(a, t, sizeof(t)), a->prefix);
 	jpush(jb, arr, json_object_new_string(s));
 }
 
@@ -644,7 +666,7 @@ static void json_quorum(struct jb *jb, json_object *o, const struct status_insta
 static void json_instance(struct jb *jb, json_object *arr, const struct status_view *v,
 			  const struct status_instance *si)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
 	json_object *o = json_object_new_object();
 	jpush(jb, arr, o);
 	if (!o)
@@ -662,8 +684,8 @@ static void json_instance(struct jb *jb, json_object *arr, const struct status_v
 	jbool(jb, o, "resigning", si->resigning);
 	jago(jb, o, "resignedAgoMs", v, si->resigned ? si->resigned_ms : 0);
 	jbool(jb, o, "handoverPending", si->handover_pending);
-	if (si->primary.s_addr)
-		jstr(jb, o, "primaryAddress", ip_text(si->primary, a, sizeof(a)));
+	if (primary_text(si, a, sizeof(a)))
+		jstr(jb, o, "primaryAddress", a);
 	else
 		jnull(jb, o, "primaryAddress");
 	json_object *faults = jset(jb, o, "faults", json_object_new_array());
@@ -681,19 +703,17 @@ static void json_instance(struct jb *jb, json_object *arr, const struct status_v
 		json_object *m = jset(jb, o, "master", json_object_new_object());
 		if (m) {
 			jbool(jb, m, "self", true);
-			if (si->primary.s_addr)
-				jstr(jb, m, "address", ip_text(si->primary, a, sizeof(a)));
+			if (primary_text(si, a, sizeof(a)))
+				jstr(jb, m, "address", a);
 			else
 				jnull(jb, m, "address");
 			jint(jb, m, "priority", si->priority);
 		}
-	} else if (si->master && si->master->known && si->master->addr.len == 4) {
+	} else if (peer_text(si->master, a, sizeof(a))) {
 		json_object *m = jset(jb, o, "master", json_object_new_object());
-		struct in_addr ma;
-		memcpy(&ma, si->master->addr.bytes, 4);
 		if (m) {
 			jbool(jb, m, "self", false);
-			jstr(jb, m, "address", ip_text(ma, a, sizeof(a)));
+			jstr(jb, m, "address", a);
 			jint(jb, m, "priority", si->master->priority);
 			jago(jb, m, "heardAgoMs", v, si->master->heard_ms);
 		}
@@ -701,11 +721,15 @@ static void json_instance(struct jb *jb, json_object *arr, const struct status_v
 		jnull(jb, o, "master");
 
 	json_object *addrs = jset(jb, o, "addresses", json_object_new_array());
-	for (size_t k = 0; addrs && k < si->conf->n_vips; k++)
-		jaddr(jb, addrs, si->conf->vips[k].addr, si->conf->vips[k].prefix_len);
+	for (size_t k = 0; addrs && k < si->conf->n_vips; k++) {
+		const struct config_vip *cv = &si->conf->vips[k];
+		struct status_vip sv = { .family = cv->family, .addr = cv->addr, .addr6 = cv->addr6,
+					 .prefix = cv->prefix_len };
+		jaddr(jb, addrs, &sv);
+	}
 	json_object *held = jset(jb, o, "vipsHeld", json_object_new_array());
 	for (size_t k = 0; held && k < si->n_held; k++)
-		jaddr(jb, held, si->held[k].addr, si->held[k].prefix);
+		jaddr(jb, held, &si->held[k]);
 	/* A VIP the kernel would not add: MASTER without it (retrying), and
 	 * the hold-down at priority 1 after a hand-over (ms left, or null). */
 	jbool(jb, o, "vipMissing", si->vip_missing);

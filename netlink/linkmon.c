@@ -212,17 +212,19 @@ static enum linkmon_drop parse_addr(const uint8_t *p, size_t plen, struct linkmo
 	if (plen < sizeof(ifa))
 		return LINKMON_DROP_PAYLOAD;
 	memcpy(&ifa, p, sizeof(ifa));
-	if (ifa.ifa_family != AF_INET) {
+	if (ifa.ifa_family != AF_INET && ifa.ifa_family != AF_INET6) {
 		msg->type = LINKMON_MSG_IGNORED;
 		return LINKMON_DROP_NONE;
 	}
-	if (ifa.ifa_prefixlen > 32)
+	bool v6 = ifa.ifa_family == AF_INET6;
+	size_t alen = v6 ? sizeof(struct in6_addr) : sizeof(struct in_addr);
+	if (ifa.ifa_prefixlen > (v6 ? 128 : 32))
 		return LINKMON_DROP_PREFIX;
 	if (ifa.ifa_index == 0 || ifa.ifa_index > (uint32_t)INT32_MAX)
 		return LINKMON_DROP_IFINDEX;
 	struct attr_list l = attrs_after(p, plen, sizeof(ifa));
 	bool have_local = false, have_address = false;
-	struct in_addr local = { 0 }, address = { 0 };
+	uint8_t local[16] = { 0 }, address[16] = { 0 };
 	uint32_t flags = ifa.ifa_flags;
 	while (l.left > 0) {
 		struct attr a;
@@ -230,9 +232,9 @@ static enum linkmon_drop parse_addr(const uint8_t *p, size_t plen, struct linkmo
 		if (d != LINKMON_DROP_NONE)
 			return d;
 		if (a.type == IFA_LOCAL || a.type == IFA_ADDRESS) {
-			if (a.len != sizeof(struct in_addr))
+			if (a.len != alen)
 				return LINKMON_DROP_ATTR;
-			memcpy(a.type == IFA_LOCAL ? &local : &address, a.data, sizeof(struct in_addr));
+			memcpy(a.type == IFA_LOCAL ? local : address, a.data, alen);
 			*(a.type == IFA_LOCAL ? &have_local : &have_address) = true;
 		} else if (a.type == IFA_FLAGS) {
 			/* The 32-bit flags; ifa_flags holds only the low 8. */
@@ -245,7 +247,11 @@ static enum linkmon_drop parse_addr(const uint8_t *p, size_t plen, struct linkmo
 	 * on point-to-point links and equal to it elsewhere. */
 	if (!have_local && !have_address)
 		return LINKMON_DROP_NO_ADDR;
-	msg->addr = have_local ? local : address;
+	msg->family = ifa.ifa_family;
+	if (v6)
+		memcpy(&msg->addr6, have_local ? local : address, alen);
+	else
+		memcpy(&msg->addr, have_local ? local : address, alen);
 	msg->ifindex = (int)ifa.ifa_index;
 	msg->prefix = ifa.ifa_prefixlen;
 	msg->ifa_flags = flags;
@@ -383,7 +389,9 @@ static void on_addr(struct linkmon *lm, const struct linkmon_msg *m)
 		struct linkmon_event ev = {
 			.kind = LINKMON_EV_ADDR,
 			.addr_added = m->type == LINKMON_MSG_ADDR_NEW,
+			.family = m->family,
 			.addr = m->addr,
+			.addr6 = m->addr6,
 			.prefix = m->prefix,
 			.secondary = (m->ifa_flags & IFA_F_SECONDARY) != 0,
 		};
@@ -449,7 +457,8 @@ static int sock_open(struct linkmon *lm)
 	int rc = nlerr_errno(nl_connect(sk, NETLINK_ROUTE));
 	/* Subscribe before querying, so no change falls between the two. */
 	if (rc == 0)
-		rc = nlerr_errno(nl_socket_add_memberships(sk, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, 0));
+		rc = nlerr_errno(nl_socket_add_memberships(sk, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR,
+							       RTNLGRP_IPV6_IFADDR, 0));
 	if (rc == 0)
 		rc = nlerr_errno(nl_socket_set_nonblocking(sk));
 	if (rc == 0) {
@@ -480,7 +489,8 @@ static int send_dump(struct linkmon *lm, int type)
 		struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
 		rc = nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
 	} else {
-		struct ifaddrmsg ifa = { .ifa_family = AF_INET };
+		/* Both families: an IPv6 instance follows its link-local address. */
+		struct ifaddrmsg ifa = { .ifa_family = AF_UNSPEC };
 		rc = nlmsg_append(m, &ifa, sizeof(ifa), NLMSG_ALIGNTO);
 	}
 	if (rc == 0) {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* linkmon: watch named interfaces (present, up, IPv4 addresses) through rtnetlink on the libev loop. */
+/* linkmon: watch named interfaces (present, up, IPv4 and IPv6 addresses) through rtnetlink on the libev loop. */
 #ifndef VIGIL_LINKMON_H
 #define VIGIL_LINKMON_H
 
@@ -13,7 +13,7 @@
 
 /*
  * A linkmon owns one non-blocking rtnetlink socket subscribed to
- * RTNLGRP_LINK and RTNLGRP_IPV4_IFADDR, read from an ev_io. The caller
+ * RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR and RTNLGRP_IPV6_IFADDR, read from an ev_io. The caller
  * names the interfaces it cares about (linkmon_watch); linkmon reports:
  *
  *   - LINKMON_EV_LINK when a watched interface's state changes: ABSENT (no
@@ -60,7 +60,7 @@ const char *linkmon_link_name(enum linkmon_link l);
 
 enum linkmon_event_kind {
 	LINKMON_EV_LINK,  /* link state changed (or first known) */
-	LINKMON_EV_ADDR,  /* an IPv4 address was added or removed */
+	LINKMON_EV_ADDR,  /* an IPv4 or IPv6 address was added, removed or changed */
 };
 
 /* "link", "addr". */
@@ -75,8 +75,10 @@ struct linkmon_event {
 	unsigned flags;           /* IFF_* last reported (0 when ABSENT) */
 	uint8_t operstate;        /* IF_OPER_* last reported (0 when unknown) */
 	/* LINKMON_EV_ADDR only: */
-	bool addr_added;          /* true: added (or found by a query); false: removed */
-	struct in_addr addr;      /* network byte order */
+	bool addr_added;          /* true: added, changed (IPv6: DAD done) or found by a query; false: removed */
+	int family;               /* AF_INET or AF_INET6 */
+	struct in_addr addr;      /* AF_INET: network byte order */
+	struct in6_addr addr6;    /* AF_INET6 */
 	uint8_t prefix;
 	bool secondary;           /* IFA_F_SECONDARY */
 };
@@ -95,8 +97,8 @@ enum linkmon_drop {
 	LINKMON_DROP_IFINDEX,      /* interface index 0 or negative */
 	LINKMON_DROP_IFNAME,       /* IFLA_IFNAME empty, unterminated or too long */
 	LINKMON_DROP_NO_IFNAME,    /* link message without IFLA_IFNAME */
-	LINKMON_DROP_PREFIX,       /* IPv4 prefix length above 32 */
-	LINKMON_DROP_NO_ADDR,      /* address message without a 4-byte address */
+	LINKMON_DROP_PREFIX,       /* prefix length above 32 (IPv6: 128) */
+	LINKMON_DROP_NO_ADDR,      /* address message without an address */
 	LINKMON_DROP_NOT_KERNEL,   /* datagram not sent by the kernel (port id != 0) */
 	LINKMON_DROP__COUNT
 };
@@ -109,8 +111,8 @@ enum linkmon_msg_type {
 	LINKMON_MSG_IGNORED,   /* valid framing, nothing for us (other type or family) */
 	LINKMON_MSG_LINK_NEW,  /* RTM_NEWLINK, AF_UNSPEC */
 	LINKMON_MSG_LINK_DEL,  /* RTM_DELLINK, AF_UNSPEC */
-	LINKMON_MSG_ADDR_NEW,  /* RTM_NEWADDR, AF_INET */
-	LINKMON_MSG_ADDR_DEL,  /* RTM_DELADDR, AF_INET */
+	LINKMON_MSG_ADDR_NEW,  /* RTM_NEWADDR, AF_INET or AF_INET6 */
+	LINKMON_MSG_ADDR_DEL,  /* RTM_DELADDR, AF_INET or AF_INET6 */
 	LINKMON_MSG_DONE,      /* NLMSG_DONE: end of a dump */
 	LINKMON_MSG_ERROR,     /* NLMSG_ERROR: error (or ack) for a request */
 	LINKMON_MSG_OVERRUN,   /* NLMSG_OVERRUN */
@@ -129,7 +131,9 @@ struct linkmon_msg {
 	char ifname[IFNAMSIZ];     /* LINK_*: NUL-terminated */
 	unsigned flags;            /* LINK_*: ifi_flags (IFF_*) */
 	uint8_t operstate;         /* LINK_*: IFLA_OPERSTATE, 0 if absent */
-	struct in_addr addr;       /* ADDR_*: IFA_LOCAL, else IFA_ADDRESS */
+	int family;                /* ADDR_*: AF_INET or AF_INET6 */
+	struct in_addr addr;       /* ADDR_* AF_INET: IFA_LOCAL, else IFA_ADDRESS */
+	struct in6_addr addr6;     /* ADDR_* AF_INET6: the same */
 	uint8_t prefix;            /* ADDR_* */
 	uint32_t ifa_flags;        /* ADDR_*: IFA_FLAGS if present, else ifa_flags */
 	int error;                 /* ERROR: the negative errno (0 for an ack) */

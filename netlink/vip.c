@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// vip: add and remove an instance's virtual IPv4 addresses through libnl-route.
+// vip: add and remove an instance's virtual IPv4 and IPv6 addresses through libnl-route.
 #include "vip.h"
 
 #include <arpa/inet.h>
@@ -24,6 +24,7 @@
 
 struct vip_set {
 	char ifname[IFNAMSIZ];
+	int family;               /* what list, find and primary look at */
 	struct nl_sock *sk;       /* synchronous; NULL after a timeout until reopened */
 	struct vip_addr *held;    /* what we put (or adopted) on the interface */
 	size_t n_held, cap_held;
@@ -54,9 +55,23 @@ static int nlerr_errno(int nlerr)
 	}
 }
 
+static int fam(const struct vip_addr *a)
+{
+	return a->family == AF_INET6 ? AF_INET6 : AF_INET;
+}
+
+/* The same address, whatever the prefix. */
+static bool same_ip(const struct vip_addr *x, const struct vip_addr *y)
+{
+	if (fam(x) != fam(y))
+		return false;
+	return fam(x) == AF_INET6 ? memcmp(&x->addr6, &y->addr6, sizeof(x->addr6)) == 0
+				  : x->addr.s_addr == y->addr.s_addr;
+}
+
 static bool same_addr(const struct vip_addr *x, const struct vip_addr *y)
 {
-	return x->addr.s_addr == y->addr.s_addr && x->prefix == y->prefix;
+	return same_ip(x, y) && x->prefix == y->prefix;
 }
 
 /* Write "what A/P on IF: reason" into the caller's buffer; returns rc. */
@@ -66,8 +81,11 @@ static int report(char *err, size_t errlen, int rc, const struct vip_set *vs,
 	if (!err || errlen == 0)
 		return rc;
 	if (a) {
-		char ip[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &a->addr, ip, sizeof(ip));
+		char ip[INET6_ADDRSTRLEN];
+		if (fam(a) == AF_INET6)
+			inet_ntop(AF_INET6, &a->addr6, ip, sizeof(ip));
+		else
+			inet_ntop(AF_INET, &a->addr, ip, sizeof(ip));
 		snprintf(err, errlen, "%s %s/%u on %s: %s", what, ip, (unsigned)a->prefix,
 			 vs ? vs->ifname : "?", strerror(-rc));
 	} else {
@@ -133,14 +151,19 @@ static int prepare(struct vip_set *vs)
 static int build_addr(int ifindex, const struct vip_addr *a, struct rtnl_addr **out)
 {
 	struct rtnl_addr *ra = rtnl_addr_alloc();
-	struct nl_addr *local = nl_addr_build(AF_INET, &a->addr, sizeof(a->addr));
+	bool v6 = fam(a) == AF_INET6;
+	struct nl_addr *local = v6 ? nl_addr_build(AF_INET6, &a->addr6, sizeof(a->addr6))
+				   : nl_addr_build(AF_INET, &a->addr, sizeof(a->addr));
 	if (!ra || !local) {
 		rtnl_addr_put(ra);
 		nl_addr_put(local);
 		return -ENOMEM;
 	}
 	rtnl_addr_set_ifindex(ra, ifindex);
-	rtnl_addr_set_family(ra, AF_INET);
+	rtnl_addr_set_family(ra, v6 ? AF_INET6 : AF_INET);
+	/* See vip.h: VRRP, not Duplicate Address Detection, decides. */
+	if (v6)
+		rtnl_addr_set_flags(ra, IFA_F_NODAD);
 	int rc = rtnl_addr_set_local(ra, local);
 	nl_addr_put(local);
 	if (rc < 0) {
@@ -153,8 +176,8 @@ static int build_addr(int ifindex, const struct vip_addr *a, struct rtnl_addr **
 	return 0;
 }
 
-/* One dump of the kernel's addresses, keeping the IPv4 ones of ifindex in
- * kernel order. *out is malloc'ed (NULL when none). */
+/* One dump of the kernel's addresses, keeping those of ifindex in the
+ * set's family, in kernel order. *out is malloc'ed (NULL when none). */
 static int dump_ifaddrs(struct vip_set *vs, int ifindex, struct vip_ifaddr **out, size_t *n)
 {
 	*out = NULL;
@@ -169,8 +192,10 @@ static int dump_ifaddrs(struct vip_set *vs, int ifindex, struct vip_ifaddr **out
 	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_addr *ra = (struct rtnl_addr *)o;
 		struct nl_addr *local = rtnl_addr_get_local(ra);
-		if (rtnl_addr_get_ifindex(ra) != ifindex || rtnl_addr_get_family(ra) != AF_INET ||
-		    !local || nl_addr_get_len(local) != sizeof(struct in_addr))
+		bool v6 = vs->family == AF_INET6;
+		if (rtnl_addr_get_ifindex(ra) != ifindex || rtnl_addr_get_family(ra) != vs->family ||
+		    !local ||
+		    nl_addr_get_len(local) != (v6 ? sizeof(struct in6_addr) : sizeof(struct in_addr)))
 			continue;
 		if (*n == cap) {
 			size_t ncap = cap ? cap * 2 : 8;
@@ -183,8 +208,14 @@ static int dump_ifaddrs(struct vip_set *vs, int ifindex, struct vip_ifaddr **out
 			cap = ncap;
 		}
 		struct vip_ifaddr *e = &(*out)[(*n)++];
-		memcpy(&e->a.addr, nl_addr_get_binary_addr(local), sizeof(e->a.addr));
+		memset(e, 0, sizeof(*e));
+		e->a.family = vs->family;
+		if (v6)
+			memcpy(&e->a.addr6, nl_addr_get_binary_addr(local), sizeof(e->a.addr6));
+		else
+			memcpy(&e->a.addr, nl_addr_get_binary_addr(local), sizeof(e->a.addr));
 		e->a.prefix = (uint8_t)rtnl_addr_get_prefixlen(ra);
+		e->flags = (uint32_t)rtnl_addr_get_flags(ra);
 		e->secondary = (rtnl_addr_get_flags(ra) & IFA_F_SECONDARY) != 0;
 		e->scope = (uint8_t)rtnl_addr_get_scope(ra);
 	}
@@ -240,6 +271,7 @@ int vip_new(struct vip_set **out, const char *ifname, char *err, size_t errlen)
 	if (!vs)
 		return report(err, errlen, -ENOMEM, NULL, "vip_new", NULL);
 	memcpy(vs->ifname, ifname, strlen(ifname) + 1);
+	vs->family = AF_INET;
 	int rc = sock_open(vs);
 	if (rc < 0) {
 		report(err, errlen, rc, vs, "netlink socket", NULL);
@@ -261,6 +293,14 @@ void vip_free(struct vip_set *vs)
 	free(vs);
 }
 
+int vip_set_family(struct vip_set *vs, int family)
+{
+	if (!vs || (family != AF_INET && family != AF_INET6))
+		return -EINVAL;
+	vs->family = family;
+	return 0;
+}
+
 const char *vip_ifname(const struct vip_set *vs)
 {
 	return vs ? vs->ifname : "";
@@ -268,7 +308,8 @@ const char *vip_ifname(const struct vip_set *vs)
 
 static bool addr_ok(const struct vip_addr *a)
 {
-	return a && a->prefix <= 32;
+	return a && (a->family == 0 || a->family == AF_INET || a->family == AF_INET6) &&
+	       a->prefix <= (fam(a) == AF_INET6 ? 128 : 32);
 }
 
 int vip_add(struct vip_set *vs, const struct vip_addr *a, bool *was_present,
@@ -343,6 +384,9 @@ static int ensure_promote_secondaries(struct vip_set *vs, int ifindex)
  * IPv4 primaries), and one of them may be the host's own address. */
 static int protect_secondaries(struct vip_set *vs, int ifindex, const struct vip_addr *a)
 {
+	/* IPv6 has no primaries and secondaries: a deletion takes one address. */
+	if (fam(a) != AF_INET || vs->family != AF_INET)
+		return 0;
 	struct vip_ifaddr *list;
 	size_t n;
 	int rc = dump_ifaddrs(vs, ifindex, &list, &n);
@@ -454,10 +498,10 @@ int vip_list(struct vip_set *vs, struct vip_ifaddr *out, size_t cap, size_t *n,
 	return 0;
 }
 
-static bool addr_in(const struct vip_addr *list, size_t n, struct in_addr addr)
+static bool addr_in(const struct vip_addr *list, size_t n, const struct vip_addr *a)
 {
 	for (size_t i = 0; i < n; i++)
-		if (list[i].addr.s_addr == addr.s_addr)
+		if (same_ip(&list[i], a))
 			return true;
 	return false;
 }
@@ -481,7 +525,7 @@ int vip_find_present(struct vip_set *vs, const struct vip_addr *list, size_t n,
 		return report(err, errlen, rc, vs, "find", NULL);
 	size_t k = 0;
 	for (size_t i = 0; i < n_have; i++) {
-		if (!addr_in(list, n, have[i].a.addr))
+		if (!addr_in(list, n, &have[i].a))
 			continue;
 		if (k < cap)
 			found[k] = have[i].a;
@@ -511,7 +555,7 @@ int vip_primary(struct vip_set *vs, const struct vip_addr *exclude, size_t n_exc
 	int best_rank = -1;
 	for (size_t i = 0; i < n_have; i++) {
 		const struct vip_ifaddr *e = &have[i];
-		if (addr_in(exclude, n_exclude, e->a.addr) || addr_in(vs->held, vs->n_held, e->a.addr))
+		if (addr_in(exclude, n_exclude, &e->a) || addr_in(vs->held, vs->n_held, &e->a))
 			continue;
 		int rank = (e->scope == RT_SCOPE_UNIVERSE ? 2 : 0) + (e->secondary ? 0 : 1);
 		if (rank > best_rank) {
@@ -524,4 +568,34 @@ int vip_primary(struct vip_set *vs, const struct vip_addr *exclude, size_t n_exc
 		*out = best->a.addr;
 	free(have);
 	return rc ? report(err, errlen, rc, vs, "primary address", NULL) : 0;
+}
+
+int vip_link_local(struct vip_set *vs, const struct vip_addr *exclude, size_t n_exclude,
+		   struct in6_addr *out, char *err, size_t errlen)
+{
+	if (!vs || !out || (n_exclude && !exclude) || vs->family != AF_INET6)
+		return report(err, errlen, -EINVAL, vs, "link-local address", NULL);
+	int ifindex = prepare(vs);
+	if (ifindex < 0)
+		return report(err, errlen, ifindex, vs, "link-local address", NULL);
+	struct vip_ifaddr *have;
+	size_t n_have;
+	int rc = dump_ifaddrs(vs, ifindex, &have, &n_have);
+	if (rc < 0)
+		return report(err, errlen, rc, vs, "link-local address", NULL);
+	rc = -EADDRNOTAVAIL;
+	for (size_t i = 0; i < n_have; i++) {
+		const struct vip_ifaddr *e = &have[i];
+		/* A tentative address cannot be a source yet (the kernel
+		 * refuses it); the address event at the end of DAD says when. */
+		if (!IN6_IS_ADDR_LINKLOCAL(&e->a.addr6) ||
+		    (e->flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) ||
+		    addr_in(exclude, n_exclude, &e->a) || addr_in(vs->held, vs->n_held, &e->a))
+			continue;
+		*out = e->a.addr6;
+		rc = 0;
+		break;
+	}
+	free(have);
+	return rc ? report(err, errlen, rc, vs, "link-local address", NULL) : 0;
 }

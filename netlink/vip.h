@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* vip: add and remove an instance's virtual IPv4 addresses on one interface, and undo exactly what it did. */
+/* vip: add and remove an instance's virtual IPv4 and IPv6 addresses on one interface, and undo exactly what it did. */
 #ifndef VIGIL_VIP_H
 #define VIGIL_VIP_H
 
@@ -36,17 +36,29 @@
 /* The longest we wait for the kernel's answer to one request. */
 #define VIP_REPLY_TIMEOUT_MS 1000
 
-/* One IPv4 address with its prefix length, as configured ("198.18.0.100/24"). */
+/*
+ * One address with its prefix length, as configured ("198.18.0.100/24",
+ * "2001:db8:1::100/64"). family 0 is taken as AF_INET, so an IPv4
+ * address may be written { .addr = ..., .prefix = ... }.
+ *
+ * IPv6 addresses are added with IFA_F_NODAD: usable at once rather than
+ * after Duplicate Address Detection (a second or more of "tentative",
+ * during which clients cannot reach the VIP). A VIP moves between hosts
+ * by design; VRRP, not DAD, decides who holds it.
+ */
 struct vip_addr {
-	struct in_addr addr; /* network byte order */
-	uint8_t prefix;      /* 0..32 */
+	int family;          /* AF_INET (or 0) or AF_INET6 */
+	struct in_addr addr; /* AF_INET: network byte order */
+	struct in6_addr addr6; /* AF_INET6 */
+	uint8_t prefix;      /* 0..32, 0..128 for IPv6 */
 };
 
-/* One IPv4 address found on the interface. */
+/* One address found on the interface (of the set's family). */
 struct vip_ifaddr {
 	struct vip_addr a;
 	bool secondary;      /* IFA_F_SECONDARY: another address of the same subnet came first */
 	uint8_t scope;       /* RT_SCOPE_*: 0 global (universe), 253 link, 254 host */
+	uint32_t flags;      /* IFA_F_* (IPv6: TENTATIVE, DADFAILED, NODAD...) */
 };
 
 struct vip_set;
@@ -59,6 +71,11 @@ struct vip_set;
  * errno of opening the netlink socket.
  */
 int vip_new(struct vip_set **out, const char *ifname, char *err, size_t errlen);
+
+/* The family vip_list(), vip_find_present() and vip_primary() look at:
+ * AF_INET (the default) or AF_INET6. vip_add() and vip_del() go by each
+ * address's own family. Returns 0 or -EINVAL. */
+int vip_set_family(struct vip_set *vs, int family);
 
 /*
  * Remove every address this set holds (see vip_add), ignoring errors (each
@@ -118,8 +135,8 @@ int vip_release_all(struct vip_set *vs, char *err, size_t errlen);
 int vip_held(const struct vip_set *vs, struct vip_addr *out, size_t cap, size_t *n);
 
 /*
- * List the IPv4 addresses now on the interface, in the kernel's order
- * (primaries of each subnet before their secondaries).
+ * List the addresses of the set's family now on the interface, in the
+ * kernel's order (primaries of each subnet before their secondaries).
  * out/cap: as for vip_held; n receives the total (may exceed cap).
  * Returns 0, -ENODEV, -ENOMEM, -ETIMEDOUT or a negative errno.
  */
@@ -156,5 +173,15 @@ int vip_find_present(struct vip_set *vs, const struct vip_addr *list, size_t n,
  */
 int vip_primary(struct vip_set *vs, const struct vip_addr *exclude, size_t n_exclude,
 		struct in_addr *out, char *err, size_t errlen);
+
+/*
+ * The interface's link-local IPv6 address, which VRRP over IPv6 sends from
+ * (RFC 5798 5.1.2.1): the first of scope link that is neither tentative
+ * (its Duplicate Address Detection still running) nor a failed duplicate,
+ * and not in exclude. Returns 0, -EADDRNOTAVAIL (none usable yet), -ENODEV,
+ * -ENOMEM, -ETIMEDOUT or a negative errno.
+ */
+int vip_link_local(struct vip_set *vs, const struct vip_addr *exclude, size_t n_exclude,
+		   struct in6_addr *out, char *err, size_t errlen);
 
 #endif

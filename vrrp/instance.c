@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "garp.h"
+#include "ndisc.h"
 #include "port.h"
 #include "ratelimit.h"
 
@@ -22,9 +23,12 @@ struct vrrp_instance {
 	struct vrrp_instance_conf conf; /* arrays and strings below are owned copies */
 	char *name;
 	char *ifname;
-	struct in_addr *vips;
+	int family;                     /* AF_INET or AF_INET6, fixed for the instance's life */
+	struct in_addr *vips;           /* AF_INET */
 	struct in_addr *peers;
-	uint8_t vip_bytes[255 * 4];     /* the advert's address list, network order */
+	struct in6_addr *vips6;         /* AF_INET6 */
+	struct in6_addr *peers6;
+	uint8_t vip_bytes[255 * 16];    /* the advert's address list, network order */
 	struct vrrp_instance_ops ops;
 	void *ctx;
 
@@ -39,7 +43,8 @@ struct vrrp_instance {
 	int ifindex;
 	bool link_up;
 	bool usable;                    /* link up, sockets open, a source address */
-	struct in_addr primary;
+	struct in_addr primary;         /* AF_INET */
+	struct in6_addr primary6;       /* AF_INET6: our link-local address */
 	/* The sockets of our interface, shared with the other instances on
 	 * it (vrrp/port.c); NULL while detached. multicast is fixed for the
 	 * instance's life (vrrp_instance_update() refuses to change it). */
@@ -98,9 +103,27 @@ static void note(struct vrrp_instance *inst, enum vrrp_instance_note kind, const
 
 /* ---- sending ------------------------------------------------------- */
 
+static bool have_primary(const struct vrrp_instance *inst)
+{
+	return inst->family == AF_INET6 ? !IN6_IS_ADDR_UNSPECIFIED(&inst->primary6)
+					: inst->primary.s_addr != 0;
+}
+
+static void send_failed(struct vrrp_instance *inst, int family, const void *dst, int rc)
+{
+	inst->stats.tx_errors++;
+	uint64_t hidden;
+	if (vrrp_ratelimit_pass(&inst->rl_note[VRRP_NOTE_SEND_FAILED], now_ms(), &hidden)) {
+		char to[INET6_ADDRSTRLEN];
+		inet_ntop(family, dst, to, sizeof(to));
+		note(inst, VRRP_NOTE_SEND_FAILED, "advert to %s: %s (%llu similar suppressed)",
+		     to, strerror(-rc), (unsigned long long)hidden);
+	}
+}
+
 static void send_advert(struct vrrp_instance *inst, uint8_t priority)
 {
-	if (!inst->port || inst->primary.s_addr == 0) {
+	if (!inst->port || !have_primary(inst)) {
 		inst->stats.tx_errors++;
 		return;
 	}
@@ -114,6 +137,28 @@ static void send_advert(struct vrrp_instance *inst, uint8_t priority)
 		.addrs = inst->vip_bytes,
 	};
 	memcpy(adv.auth_data, inst->conf.auth_data, VRRP_AUTH_LEN);
+	uint8_t msg[VRRP_PKT_MAX_LEN];
+
+	if (inst->family == AF_INET6) {
+		/* RFC 5798 5.1.2: from our link-local address, to ff02::12
+		 * (or each unicast peer), the pseudo-header checksum. */
+		const struct in6_addr *dsts = inst->conf.n_peers ? inst->peers6 : &vrrp_mcast_group_v6;
+		size_t n_dsts = inst->conf.n_peers ? inst->conf.n_peers : 1;
+		for (size_t i = 0; i < n_dsts; i++) {
+			struct vrrp_pkt_ip ip = { .family = AF_INET6, .ttl = VRRP_TTL };
+			memcpy(ip.src, &inst->primary6, 16);
+			memcpy(ip.dst, &dsts[i], 16);
+			int len = vrrp_pkt_encode(&adv, &ip, VRRP_CSUM_KIND_PSEUDO_HEADER, msg, sizeof(msg));
+			int rc = len < 0 ? len
+					 : vrrp_sock_send6(vrrp_port_fd(inst->port), inst->ifindex,
+							   &inst->primary6, &dsts[i], msg, (size_t)len);
+			if (rc < 0)
+				send_failed(inst, AF_INET6, &dsts[i], rc);
+			else
+				inst->stats.tx_adverts++;
+		}
+		return;
+	}
 
 	struct in_addr mcast = { .s_addr = htonl(VRRP_MCAST_GROUP_V4) };
 	const struct in_addr *dsts = inst->conf.n_peers ? inst->peers : &mcast;
@@ -122,28 +167,21 @@ static void send_advert(struct vrrp_instance *inst, uint8_t priority)
 		struct vrrp_pkt_ip ip = { .family = AF_INET, .ttl = VRRP_TTL };
 		memcpy(ip.src, &inst->primary.s_addr, 4);
 		memcpy(ip.dst, &dsts[i].s_addr, 4);
-		uint8_t msg[VRRP_PKT_MAX_LEN];
 		int len = vrrp_pkt_encode(&adv, &ip, vrrp_csum_tracker_tx_kind(&inst->csum),
 					  msg, sizeof(msg));
 		int rc = len < 0 ? len
 				 : vrrp_sock_send(vrrp_port_fd(inst->port), inst->ifindex,
 						  inst->primary, dsts[i], msg, (size_t)len);
 		if (rc < 0) {
-			inst->stats.tx_errors++;
-			uint64_t hidden;
-			if (vrrp_ratelimit_pass(&inst->rl_note[VRRP_NOTE_SEND_FAILED], now_ms(), &hidden)) {
-				char to[INET_ADDRSTRLEN];
-				inet_ntop(AF_INET, &dsts[i], to, sizeof(to));
-				note(inst, VRRP_NOTE_SEND_FAILED, "advert to %s: %s (%llu similar suppressed)",
-				     to, strerror(-rc), (unsigned long long)hidden);
-			}
+			send_failed(inst, AF_INET, &dsts[i], rc);
 			continue;
 		}
 		inst->stats.tx_adverts++;
 	}
 }
 
-/* One ARP announcement for each VIP. */
+/* One ARP announcement (IPv6: one unsolicited Neighbor Advertisement)
+ * for each VIP. The counters and settings are the ARP ones for both. */
 static void garp_round(struct vrrp_instance *inst)
 {
 	/* docs/data-safety.md "3.8 Two masters: the contest": two masters
@@ -153,12 +191,16 @@ static void garp_round(struct vrrp_instance *inst)
 	int fd = vrrp_port_garp_fd(inst->port);
 	const uint8_t *mac = vrrp_port_mac(inst->port);
 	for (size_t i = 0; i < inst->conf.n_vips; i++) {
-		int rc = vrrp_garp_send(fd, inst->ifindex, mac, inst->vips[i]);
+		int rc = inst->family == AF_INET6
+				 ? vrrp_na_send(fd, inst->ifindex, &inst->primary6, mac, &inst->vips6[i])
+				 : vrrp_garp_send(fd, inst->ifindex, mac, inst->vips[i]);
 		if (rc < 0) {
 			inst->stats.garp_errors++;
 			uint64_t hidden;
 			if (vrrp_ratelimit_pass(&inst->rl_note[VRRP_NOTE_SEND_FAILED], now_ms(), &hidden))
-				note(inst, VRRP_NOTE_SEND_FAILED, "gratuitous ARP: %s", strerror(-rc));
+				note(inst, VRRP_NOTE_SEND_FAILED, "%s: %s",
+				     inst->family == AF_INET6 ? "neighbor advertisement" : "gratuitous ARP",
+				     strerror(-rc));
 		} else {
 			inst->stats.garp_sent++;
 		}
@@ -372,7 +414,17 @@ static void step_type(struct vrrp_instance *inst, enum vrrp_fsm_event_type type)
 
 /* A drop of reason `drop` for this instance: counted, and logged at
  * most every VRRP_NOTE_INTERVAL_MS per reason. */
-static void rx_drop(struct vrrp_instance *inst, enum vrrp_drop drop, struct in_addr src,
+/* The sender of a received datagram, as text. */
+static const char *src_text(const struct vrrp_rx_info *info, char *buf, size_t len)
+{
+	if (info->family == AF_INET6)
+		inet_ntop(AF_INET6, &info->src6, buf, (socklen_t)len);
+	else
+		inet_ntop(AF_INET, &info->src, buf, (socklen_t)len);
+	return buf;
+}
+
+static void rx_drop(struct vrrp_instance *inst, enum vrrp_drop drop, const struct vrrp_rx_info *info,
 		    uint64_t now)
 {
 	uint64_t hidden;
@@ -380,8 +432,8 @@ static void rx_drop(struct vrrp_instance *inst, enum vrrp_drop drop, struct in_a
 	/* Other VRIDs on the same link are normal: counted, not logged. */
 	if (drop == VRRP_DROP_VRID || !vrrp_ratelimit_pass(&inst->rl_drop[drop], now, &hidden))
 		return;
-	char from[INET_ADDRSTRLEN];
-	inet_ntop(AF_INET, &src, from, sizeof(from));
+	char from[INET6_ADDRSTRLEN];
+	src_text(info, from, sizeof(from));
 	note(inst, VRRP_NOTE_DROP, "dropped packet from %s: %s (%llu more suppressed)", from,
 	     vrrp_drop_name(drop), (unsigned long long)hidden);
 }
@@ -409,21 +461,23 @@ static bool accept_packet(struct vrrp_instance *inst, const struct vrrp_demux_pa
 		inst->stats.rx_wrong_if++;
 		return false;
 	}
-	if (info->src.s_addr == inst->primary.s_addr) {
+	bool v6 = inst->family == AF_INET6;
+	if (v6 ? memcmp(&info->src6, &inst->primary6, 16) == 0 : info->src.s_addr == inst->primary.s_addr) {
 		inst->stats.rx_own++;
 		return false;
 	}
 	if (inst->conf.n_peers) {
 		bool known = false;
 		for (size_t i = 0; i < inst->conf.n_peers && !known; i++)
-			known = inst->peers[i].s_addr == info->src.s_addr;
+			known = v6 ? memcmp(&inst->peers6[i], &info->src6, 16) == 0
+				   : inst->peers[i].s_addr == info->src.s_addr;
 		if (!known) {
 			inst->stats.rx_not_peer++;
 			return false;
 		}
 	}
 	if (pkt->verdict == VRRP_DEMUX_DROPPED) {
-		rx_drop(inst, pkt->drop, info->src, now);
+		rx_drop(inst, pkt->drop, info, now);
 		return false;
 	}
 
@@ -436,12 +490,12 @@ static bool accept_packet(struct vrrp_instance *inst, const struct vrrp_demux_pa
 		drop = vrrp_pkt_check_instance(adv, &inst->rx_view, &notices);
 	}
 	if (drop != VRRP_DROP_NONE) {
-		rx_drop(inst, drop, info->src, now);
+		rx_drop(inst, drop, info, now);
 		return false;
 	}
-	char from[INET_ADDRSTRLEN] = "";
+	char from[INET6_ADDRSTRLEN] = "";
 	if (notices && vrrp_ratelimit_pass(&inst->rl_note[VRRP_NOTE_ADVERT_NOTICE], now, &hidden)) {
-		inet_ntop(AF_INET, &info->src, from, sizeof(from));
+		src_text(info, from, sizeof(from));
 		note(inst, VRRP_NOTE_ADVERT_NOTICE,
 		     "advert from %s (priority %u, interval %u ms, %u addresses)%s%s",
 		     from, adv->priority, adv->interval_cs * 10u, adv->count,
@@ -450,7 +504,8 @@ static bool accept_packet(struct vrrp_instance *inst, const struct vrrp_demux_pa
 	}
 
 	inst->stats.rx_csum_kind[adv->csum_kind]++;
-	if (adv->version == 3) {
+	/* Only v3 over IPv4 has two checksum forms to track. */
+	if (adv->version == 3 && !v6) {
 		enum vrrp_csum_event ce = vrrp_csum_tracker_observe(&inst->csum, adv->csum_kind,
 								    (const uint8_t *)&info->src.s_addr);
 		if (ce != VRRP_CSUM_EV_NONE) {
@@ -476,8 +531,13 @@ static void rx_deliver(void *ctx, const struct vrrp_demux_packet *pkt)
 	struct vrrp_fsm_event ev = { .type = VRRP_EV_ADVERT };
 	ev.advert.priority = adv.priority;
 	ev.advert.interval_ms = (uint32_t)adv.interval_cs * 10u;
-	ev.advert.src.len = 4;
-	memcpy(ev.advert.src.bytes, &pkt->info->src.s_addr, 4);
+	if (inst->family == AF_INET6) {
+		ev.advert.src.len = 16;
+		memcpy(ev.advert.src.bytes, &pkt->info->src6, 16);
+	} else {
+		ev.advert.src.len = 4;
+		memcpy(ev.advert.src.bytes, &pkt->info->src.s_addr, 4);
+	}
 	step_at(inst, &ev, pkt->now_ms);
 }
 
@@ -506,15 +566,16 @@ static void close_sockets(struct vrrp_instance *inst)
 static void open_sockets(struct vrrp_instance *inst)
 {
 	const char *what = NULL;
-	int rc = vrrp_port_attach(inst->ports, inst->ifname, inst->ifindex, AF_INET, inst->multicast,
+	int rc = vrrp_port_attach(inst->ports, inst->ifname, inst->ifindex, inst->family, inst->multicast,
 				  &inst->member, &inst->port, &what);
 	if (rc < 0)
 		note(inst, VRRP_NOTE_SOCKET, "VRRP sockets on %s (%s): %s", inst->ifname,
 		     what ? what : "?", strerror(-rc));
 }
 
-void vrrp_instance_set_link(struct vrrp_instance *inst, int ifindex, bool up,
-			    struct in_addr primary)
+/* primary: 4 or 16 bytes (len), NULL when there is none. */
+static void set_link(struct vrrp_instance *inst, int ifindex, bool up, const uint8_t *primary,
+		     size_t len)
 {
 	if (ifindex != inst->ifindex || (ifindex && !inst->port)) {
 		close_sockets(inst);
@@ -523,17 +584,33 @@ void vrrp_instance_set_link(struct vrrp_instance *inst, int ifindex, bool up,
 			open_sockets(inst);
 	}
 	inst->link_up = up;
-	inst->primary = primary;
-	vrrp_fsm_set_self(&inst->fsm, primary.s_addr ? (const uint8_t *)&primary.s_addr : NULL,
-			  primary.s_addr ? 4 : 0);
+	vrrp_fsm_set_self(&inst->fsm, primary, primary ? len : 0);
 
 	/* Without a socket or a source address the instance can neither
 	 * hear nor be heard: the same as a dead link for VRRP. */
-	bool usable = ifindex && up && inst->port && primary.s_addr != 0;
+	bool usable = ifindex && up && inst->port && primary;
 	if (usable != inst->usable) {
 		inst->usable = usable;
 		step_type(inst, usable ? VRRP_EV_LINK_UP : VRRP_EV_LINK_DOWN);
 	}
+}
+
+void vrrp_instance_set_link(struct vrrp_instance *inst, int ifindex, bool up,
+			    struct in_addr primary)
+{
+	inst->primary = primary;
+	set_link(inst, ifindex, up, primary.s_addr ? (const uint8_t *)&inst->primary.s_addr : NULL, 4);
+}
+
+void vrrp_instance_set_link6(struct vrrp_instance *inst, int ifindex, bool up,
+			     const struct in6_addr *primary)
+{
+	if (primary && !IN6_IS_ADDR_UNSPECIFIED(primary))
+		inst->primary6 = *primary;
+	else
+		memset(&inst->primary6, 0, sizeof(inst->primary6));
+	set_link(inst, ifindex, up,
+		 have_primary(inst) ? (const uint8_t *)&inst->primary6 : NULL, 16);
 }
 
 /* ---- lifecycle ----------------------------------------------------- */
@@ -543,21 +620,43 @@ void vrrp_instance_set_link(struct vrrp_instance *inst, int ifindex, bool up,
 struct conf_copy {
 	struct in_addr *vips;
 	struct in_addr *peers;
+	struct in6_addr *vips6;
+	struct in6_addr *peers6;
 };
+
+static bool is_v6(const struct vrrp_instance_conf *conf)
+{
+	return conf->family == AF_INET6;
+}
 
 static int copy_arrays(struct conf_copy *c, const struct vrrp_instance_conf *conf)
 {
-	c->vips = calloc(conf->n_vips, sizeof(*c->vips));
-	c->peers = conf->n_peers ? calloc(conf->n_peers, sizeof(*c->peers)) : NULL;
-	if (!c->vips || (conf->n_peers && !c->peers)) {
-		free(c->vips);
-		free(c->peers);
-		return -ENOMEM;
+	*c = (struct conf_copy){ 0 };
+	size_t np = conf->n_peers;
+	if (is_v6(conf)) {
+		c->vips6 = calloc(conf->n_vips, sizeof(*c->vips6));
+		c->peers6 = np ? calloc(np, sizeof(*c->peers6)) : NULL;
+		if (!c->vips6 || (np && !c->peers6))
+			goto nomem;
+		memcpy(c->vips6, conf->vips6, conf->n_vips * sizeof(*c->vips6));
+		if (np)
+			memcpy(c->peers6, conf->peers6, np * sizeof(*c->peers6));
+		return 0;
 	}
+	c->vips = calloc(conf->n_vips, sizeof(*c->vips));
+	c->peers = np ? calloc(np, sizeof(*c->peers)) : NULL;
+	if (!c->vips || (np && !c->peers))
+		goto nomem;
 	memcpy(c->vips, conf->vips, conf->n_vips * sizeof(*c->vips));
-	if (conf->n_peers)
-		memcpy(c->peers, conf->peers, conf->n_peers * sizeof(*c->peers));
+	if (np)
+		memcpy(c->peers, conf->peers, np * sizeof(*c->peers));
 	return 0;
+nomem:
+	free(c->vips);
+	free(c->peers);
+	free(c->vips6);
+	free(c->peers6);
+	return -ENOMEM;
 }
 
 /* Take conf (its arrays already copied into c): the receive policy and
@@ -567,15 +666,26 @@ static void take_conf(struct vrrp_instance *inst, const struct vrrp_instance_con
 {
 	free(inst->vips);
 	free(inst->peers);
+	free(inst->vips6);
+	free(inst->peers6);
 	inst->vips = c->vips;
 	inst->peers = c->peers;
+	inst->vips6 = c->vips6;
+	inst->peers6 = c->peers6;
 	inst->conf = *conf;
+	inst->conf.family = inst->family;
 	inst->conf.name = inst->name;
 	inst->conf.ifname = inst->ifname;
 	inst->conf.vips = inst->vips;
 	inst->conf.peers = inst->peers;
-	for (size_t i = 0; i < conf->n_vips; i++)
-		memcpy(inst->vip_bytes + 4 * i, &conf->vips[i].s_addr, 4);
+	inst->conf.vips6 = inst->vips6;
+	inst->conf.peers6 = inst->peers6;
+	for (size_t i = 0; i < conf->n_vips; i++) {
+		if (is_v6(conf))
+			memcpy(inst->vip_bytes + 16 * i, &conf->vips6[i], 16);
+		else
+			memcpy(inst->vip_bytes + 4 * i, &conf->vips[i].s_addr, 4);
+	}
 	inst->rx_policy = (struct vrrp_pkt_rx_policy){
 		.version = conf->fsm.version,
 		.csum = conf->csum,
@@ -593,6 +703,12 @@ static void take_conf(struct vrrp_instance *inst, const struct vrrp_instance_con
 
 static bool conf_shape_ok(const struct vrrp_instance_conf *conf)
 {
+	if (conf->family != 0 && conf->family != AF_INET && conf->family != AF_INET6)
+		return false;
+	/* VRRPv2 (RFC 3768) is IPv4 only. */
+	if (is_v6(conf))
+		return conf->ifname && conf->n_vips > 0 && conf->n_vips <= 255 && conf->vips6 &&
+		       (!conf->n_peers || conf->peers6) && conf->fsm.version == 3;
 	return conf->ifname && conf->n_vips > 0 && conf->n_vips <= 255 && conf->vips &&
 	       (!conf->n_peers || conf->peers);
 }
@@ -611,7 +727,8 @@ static int copy_conf(struct vrrp_instance *inst, const struct vrrp_instance_conf
 int vrrp_instance_update(struct vrrp_instance *inst, const struct vrrp_instance_conf *conf)
 {
 	if (!conf_shape_ok(conf) || strcmp(conf->ifname, inst->ifname) != 0 ||
-	    (conf->n_peers == 0) != (inst->conf.n_peers == 0))
+	    (conf->n_peers == 0) != (inst->conf.n_peers == 0) ||
+	    (is_v6(conf) ? AF_INET6 : AF_INET) != inst->family)
 		return -EINVAL;
 	struct vrrp_fsm probe = inst->fsm;
 	if (vrrp_fsm_update_config(&probe, &conf->fsm) < 0)
@@ -620,7 +737,8 @@ int vrrp_instance_update(struct vrrp_instance *inst, const struct vrrp_instance_
 	if (copy_arrays(&c, conf) < 0)
 		return -ENOMEM;
 	bool vips_changed = conf->n_vips != inst->conf.n_vips ||
-			    memcmp(conf->vips, inst->vips, conf->n_vips * sizeof(*conf->vips)) != 0;
+			    (is_v6(conf) ? memcmp(conf->vips6, inst->vips6, conf->n_vips * sizeof(*conf->vips6))
+					 : memcmp(conf->vips, inst->vips, conf->n_vips * sizeof(*conf->vips))) != 0;
 	bool csum_changed = conf->csum != inst->conf.csum;
 	uint32_t refresh_was = inst->conf.garp_refresh_ms;
 	take_conf(inst, conf, &c);
@@ -660,6 +778,7 @@ int vrrp_instance_new(struct ev_loop *loop, struct vrrp_ports *ports,
 	inst->ctx = ctx;
 	inst->ports = ports;
 	inst->multicast = conf->n_peers == 0;
+	inst->family = is_v6(conf) ? AF_INET6 : AF_INET;
 	inst->member = (struct vrrp_demux_member){
 		.vrid = conf->fsm.vrid, .deliver = rx_deliver, .ctx = inst,
 	};
@@ -698,6 +817,8 @@ void vrrp_instance_free(struct vrrp_instance *inst)
 	free(inst->ifname);
 	free(inst->vips);
 	free(inst->peers);
+	free(inst->vips6);
+	free(inst->peers6);
 	free(inst);
 }
 
@@ -795,4 +916,14 @@ const struct vrrp_demux_stats *vrrp_instance_port_stats(const struct vrrp_instan
 struct in_addr vrrp_instance_primary(const struct vrrp_instance *inst)
 {
 	return inst->primary;
+}
+
+struct in6_addr vrrp_instance_primary6(const struct vrrp_instance *inst)
+{
+	return inst->primary6;
+}
+
+int vrrp_instance_family(const struct vrrp_instance *inst)
+{
+	return inst->family;
 }

@@ -35,9 +35,12 @@ struct vrrp_instance_conf {
 	enum vrrp_csum_mode csum;     /* v3 IPv4 checksum convention */
 	uint8_t auth_type;            /* v2: VRRP_AUTH_NONE or VRRP_AUTH_PASS */
 	uint8_t auth_data[VRRP_AUTH_LEN]; /* v2 PASS: zero-padded password */
-	const struct in_addr *vips;   /* VIP addresses (advert list, ARP) */
+	int family;                   /* AF_INET (0 is taken as AF_INET) or AF_INET6 */
+	const struct in_addr *vips;   /* AF_INET: VIP addresses (advert list, ARP) */
+	const struct in6_addr *vips6; /* AF_INET6: VIP addresses (advert list, NA) */
 	size_t n_vips;                /* 1..255 */
-	const struct in_addr *peers;  /* unicast peers; none = multicast */
+	const struct in_addr *peers;  /* AF_INET: unicast peers; none = multicast */
+	const struct in6_addr *peers6;/* AF_INET6: unicast peers; none = multicast ff02::12 */
 	size_t n_peers;
 	uint16_t garp_repeat;         /* ARPs per VIP in one burst (>= 1) */
 	uint32_t garp_interval_ms;    /* gap between rounds of a burst */
@@ -155,6 +158,12 @@ void vrrp_instance_free(struct vrrp_instance *inst);
 void vrrp_instance_set_link(struct vrrp_instance *inst, int ifindex, bool up,
 			    struct in_addr primary);
 
+/* The same for an IPv6 instance: primary is the interface's link-local
+ * address (RFC 5798 5.1.2.1: the source of adverts), NULL or :: if it
+ * has none usable (none yet, or still tentative): then FAULT. */
+void vrrp_instance_set_link6(struct vrrp_instance *inst, int ifindex, bool up,
+			     const struct in6_addr *primary);
+
 /* Leave INIT (RFC 5798 6.4.1): BACKUP, MASTER for an owner, or FAULT. */
 void vrrp_instance_start(struct vrrp_instance *inst);
 
@@ -207,6 +216,12 @@ const struct vrrp_fsm *vrrp_instance_fsm(const struct vrrp_instance *inst);
 
 /* Our primary IPv4 address (the adverts' source), 0.0.0.0 when unknown. */
 struct in_addr vrrp_instance_primary(const struct vrrp_instance *inst);
+
+/* An IPv6 instance's link-local source address, :: when unknown. */
+struct in6_addr vrrp_instance_primary6(const struct vrrp_instance *inst);
+
+/* AF_INET or AF_INET6. */
+int vrrp_instance_family(const struct vrrp_instance *inst);
 
 /* The I/O counters. */
 const struct vrrp_instance_stats *vrrp_instance_stats(const struct vrrp_instance *inst);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "garp.h"
+#include "ndisc.h"
 #include "ratelimit.h"
 #include "socket.h"
 
@@ -24,7 +25,7 @@
 #define RX_BATCH 16
 #define RX_PER_WAKEUP 256
 /* Largest IPv4 datagram an advert can arrive in: a 60-byte header plus
- * the largest message. */
+ * the largest message (an IPv6 socket reads the message alone). */
 #define RX_BUF_LEN (60 + VRRP_PKT_MAX_LEN)
 /* The one socket of an interface queues what one socket per instance
  * used to: a peer's masters whose timers fire together send their
@@ -48,7 +49,7 @@ struct vrrp_port {
 	int ifindex;
 	int family;
 	int fd;                         /* raw protocol 112 */
-	int garp_fd;                    /* packet socket, send only */
+	int garp_fd;                    /* IPv4: packet socket for ARP; IPv6: ICMPv6 socket for NA; send only */
 	uint8_t mac[6];
 	size_t refs;                    /* members attached */
 	size_t n_mcast;                 /* of them, those that need the group joined */
@@ -89,16 +90,24 @@ static void report(struct vrrp_port *port, const struct vrrp_demux_result *res, 
 {
 	uint64_t hidden;
 	if (res->sock_drop != VRRP_SOCK_OK) {
-		if (vrrp_ratelimit_pass(&port->rl_sock[res->sock_drop], now, &hidden))
-			note(port, "dropped datagram: %s (%llu more suppressed)",
-			     vrrp_sock_drop_name(res->sock_drop), (unsigned long long)hidden);
+		if (!vrrp_ratelimit_pass(&port->rl_sock[res->sock_drop], now, &hidden))
+			return;
+		char from[INET6_ADDRSTRLEN] = "";
+		/* An IPv6 source is known even for a refused datagram. */
+		if (res->family == AF_INET6)
+			inet_ntop(AF_INET6, &res->src6, from, sizeof(from));
+		note(port, "dropped datagram%s%s: %s (%llu more suppressed)", *from ? " from " : "",
+		     from, vrrp_sock_drop_name(res->sock_drop), (unsigned long long)hidden);
 		return;
 	}
 	if (res->delivered || res->verdict != VRRP_DEMUX_DROPPED)
 		return;
 	if (vrrp_ratelimit_pass(&port->rl_drop[res->drop], now, &hidden)) {
-		char from[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &res->src, from, sizeof(from));
+		char from[INET6_ADDRSTRLEN];
+		if (res->family == AF_INET6)
+			inet_ntop(AF_INET6, &res->src6, from, sizeof(from));
+		else
+			inet_ntop(AF_INET, &res->src, from, sizeof(from));
 		note(port, "dropped packet from %s: %s (%llu more suppressed)", from,
 		     vrrp_drop_name(res->drop), (unsigned long long)hidden);
 	}
@@ -150,8 +159,13 @@ static void rx_cb(struct ev_loop *loop, ev_io *w, int revents)
 			 * time their timers from it. */
 			uint64_t now = now_ms();
 			struct vrrp_demux_result res;
-			vrrp_demux_input(&port->demux, slots[i].buf, slots[i].len, slots[i].ifindex,
-					 slots[i].truncated, now, &res);
+			if (port->family == AF_INET6)
+				vrrp_demux_input6(&port->demux, slots[i].buf, slots[i].len,
+						  &slots[i].src6, &slots[i].dst6, slots[i].hoplimit,
+						  slots[i].ifindex, slots[i].truncated, now, &res);
+			else
+				vrrp_demux_input(&port->demux, slots[i].buf, slots[i].len,
+						 slots[i].ifindex, slots[i].truncated, now, &res);
 			report(port, &res, now);
 		}
 		total += n;
@@ -189,16 +203,18 @@ static int port_open(struct vrrp_ports *set, const char *ifname, int ifindex, in
 	port->ifindex = ifindex;
 	port->family = family;
 	/* The group is joined while a multicast member is attached. */
-	port->fd = vrrp_sock_open(ifname, ifindex, false, what);
+	port->fd = family == AF_INET6 ? vrrp_sock_open6(ifname, ifindex, what)
+				      : vrrp_sock_open(ifname, ifindex, false, what);
 	if (port->fd < 0) {
 		int rc = port->fd;
 		free(port);
 		return rc;
 	}
-	port->garp_fd = vrrp_garp_open(ifname, ifindex, port->mac);
+	port->garp_fd = family == AF_INET6 ? vrrp_na_open(ifname, ifindex, port->mac)
+					   : vrrp_garp_open(ifname, ifindex, port->mac);
 	if (port->garp_fd < 0) {
 		int rc = port->garp_fd;
-		*what = "ARP socket";
+		*what = family == AF_INET6 ? "ICMPv6 socket" : "ARP socket";
 		close(port->fd);
 		free(port);
 		return rc;
@@ -229,7 +245,7 @@ int vrrp_port_attach(struct vrrp_ports *set, const char *ifname, int ifindex, in
 		what = &dummy;
 	*what = NULL;
 	*out = NULL;
-	if (family != AF_INET) {
+	if (family != AF_INET && family != AF_INET6) {
 		*what = "address family";
 		return -EAFNOSUPPORT;
 	}
@@ -242,9 +258,10 @@ int vrrp_port_attach(struct vrrp_ports *set, const char *ifname, int ifindex, in
 		opened = true;
 	}
 	if (multicast && port->n_mcast == 0) {
-		int rc = vrrp_sock_membership(port->fd, ifindex, true);
+		int rc = family == AF_INET6 ? vrrp_sock_membership6(port->fd, ifindex, true)
+					    : vrrp_sock_membership(port->fd, ifindex, true);
 		if (rc < 0) {
-			*what = "IP_ADD_MEMBERSHIP";
+			*what = family == AF_INET6 ? "IPV6_ADD_MEMBERSHIP" : "IP_ADD_MEMBERSHIP";
 			if (opened)
 				port_close(port);
 			return rc;
@@ -269,8 +286,12 @@ void vrrp_port_detach(struct vrrp_port *port, struct vrrp_demux_member *m, bool 
 	}
 	/* Unicast members stay: stop taking the group's traffic for them
 	 * (a failure only costs reads that the demux drops). */
-	if (multicast && port->n_mcast == 0)
-		(void)vrrp_sock_membership(port->fd, port->ifindex, false);
+	if (multicast && port->n_mcast == 0) {
+		if (port->family == AF_INET6)
+			(void)vrrp_sock_membership6(port->fd, port->ifindex, false);
+		else
+			(void)vrrp_sock_membership(port->fd, port->ifindex, false);
+	}
 }
 
 int vrrp_port_fd(const struct vrrp_port *port)
@@ -296,6 +317,11 @@ const struct vrrp_demux_stats *vrrp_port_stats(const struct vrrp_port *port)
 size_t vrrp_port_members(const struct vrrp_port *port)
 {
 	return port->refs;
+}
+
+int vrrp_port_family(const struct vrrp_port *port)
+{
+	return port->family;
 }
 
 int vrrp_ports_new(struct ev_loop *loop, const struct vrrp_ports_ops *ops, void *ctx,

@@ -49,7 +49,7 @@ void vrrp_ports_free(struct vrrp_ports *set);
  * Attach m (vrid, deliver and ctx set) to the port of ifname / ifindex /
  * family, opening it if it is the first member. multicast: m needs
  * 224.0.0.18 joined (the port joins while at least one member does).
- * Only AF_INET for now. Returns 0 and *out, or a negative errno and
+ * family: AF_INET or AF_INET6 (ff02::12 then). Returns 0 and *out, or a negative errno and
  * *what naming the failing step (nothing changed then).
  */
 int vrrp_port_attach(struct vrrp_ports *set, const char *ifname, int ifindex, int family,
@@ -63,7 +63,9 @@ void vrrp_port_detach(struct vrrp_port *port, struct vrrp_demux_member *m, bool 
 /* The raw socket, for sending (source and interface set per packet). */
 int vrrp_port_fd(const struct vrrp_port *port);
 
-/* The packet socket for gratuitous ARP, and the interface's MAC address. */
+/* The socket that announces VIPs (IPv4: a packet socket for gratuitous
+ * ARP; IPv6: an ICMPv6 socket for Neighbor Advertisements), and the
+ * interface's MAC address. */
 int vrrp_port_garp_fd(const struct vrrp_port *port);
 const uint8_t *vrrp_port_mac(const struct vrrp_port *port);
 
@@ -72,5 +74,8 @@ const struct vrrp_demux_stats *vrrp_port_stats(const struct vrrp_port *port);
 
 /* Members attached (instances on this interface). */
 size_t vrrp_port_members(const struct vrrp_port *port);
+
+/* AF_INET or AF_INET6. */
+int vrrp_port_family(const struct vrrp_port *port);
 
 #endif

@@ -79,7 +79,9 @@ struct vrrp_demux_result {
 	enum vrrp_sock_drop sock_drop;    /* refused at the IP header (then nothing else is set) */
 	enum vrrp_demux_verdict verdict;
 	enum vrrp_drop drop;              /* VRRP_DEMUX_DROPPED, or VRRP_DROP_VRID: nobody's VRID */
+	int family;                       /* AF_INET or AF_INET6: which source is set */
 	struct in_addr src;               /* the IPv4 source, once the header parsed */
+	struct in6_addr src6;             /* the IPv6 source */
 };
 
 struct vrrp_demux {
@@ -110,5 +112,18 @@ void vrrp_demux_remove(struct vrrp_demux *d, struct vrrp_demux_member *m);
  */
 void vrrp_demux_input(struct vrrp_demux *d, const uint8_t *buf, size_t len, int ifindex,
 		      bool truncated, uint64_t now_ms, struct vrrp_demux_result *res);
+
+/*
+ * The same for an IPv6 socket, which hands over the VRRP message without
+ * the IPv6 header: buf/len the message, src and dst the addresses (the
+ * sender and IPV6_PKTINFO's destination), hoplimit from IPV6_HOPLIMIT
+ * (-1: unknown, dropped as a bad TTL). An advert sent to ff02::12 must
+ * come from a link-local address (RFC 5798 5.1.2.1), or it is refused as
+ * VRRP_SOCK_DROP_SOURCE; one sent to a unicast address is judged by the
+ * instance's unicast_peer list instead.
+ */
+void vrrp_demux_input6(struct vrrp_demux *d, const uint8_t *buf, size_t len,
+		       const struct in6_addr *src, const struct in6_addr *dst, int hoplimit,
+		       int ifindex, bool truncated, uint64_t now_ms, struct vrrp_demux_result *res);
 
 #endif

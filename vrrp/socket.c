@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Raw IPv4 sockets for IP protocol 112 (VRRP): open, send, receive.
+// Raw IPv4 and IPv6 sockets for IP protocol 112 (VRRP): open, send, receive.
 #include "socket.h"
 
 #include <errno.h>
@@ -9,6 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+const struct in6_addr vrrp_mcast_group_v6 = { { { 0xff, 0x02, 0, 0, 0, 0, 0, 0,
+						  0, 0, 0, 0, 0, 0, 0, 0x12 } } };
+
 const char *vrrp_sock_drop_name(enum vrrp_sock_drop drop)
 {
 	switch (drop) {
@@ -17,6 +20,7 @@ const char *vrrp_sock_drop_name(enum vrrp_sock_drop drop)
 	case VRRP_SOCK_DROP_IPHDR: return "ip-header";
 	case VRRP_SOCK_DROP_PROTO: return "protocol";
 	case VRRP_SOCK_DROP_FRAGMENT: return "fragment";
+	case VRRP_SOCK_DROP_SOURCE: return "source";
 	case VRRP_SOCK_DROP__COUNT: break;
 	}
 	return "unknown";
@@ -141,10 +145,11 @@ enum vrrp_sock_drop vrrp_sock_parse_ipv4(const uint8_t *buf, size_t len,
 
 int vrrp_sock_recv_batch(int fd, struct vrrp_sock_slot *slots, size_t n)
 {
-	struct sockaddr_in from[VRRP_SOCK_BATCH_MAX];
+	struct sockaddr_in6 from[VRRP_SOCK_BATCH_MAX]; /* large enough for either family */
 	struct iovec iov[VRRP_SOCK_BATCH_MAX];
 	union {
-		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		char buf[CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+			 CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} control[VRRP_SOCK_BATCH_MAX];
 	struct mmsghdr mm[VRRP_SOCK_BATCH_MAX];
@@ -167,12 +172,26 @@ int vrrp_sock_recv_batch(int fd, struct vrrp_sock_slot *slots, size_t n)
 		struct msghdr *mh = &mm[i].msg_hdr;
 		slots[i].len = mm[i].msg_len;
 		slots[i].ifindex = 0;
+		slots[i].hoplimit = -1;
+		memset(&slots[i].src6, 0, sizeof(slots[i].src6));
+		memset(&slots[i].dst6, 0, sizeof(slots[i].dst6));
 		slots[i].truncated = (mh->msg_flags & MSG_TRUNC) != 0;
+		if (from[i].sin6_family == AF_INET6)
+			slots[i].src6 = from[i].sin6_addr;
 		for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
 			if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
 				struct in_pktinfo pi;
 				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
 				slots[i].ifindex = pi.ipi_ifindex;
+			} else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
+				struct in6_pktinfo pi;
+				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+				slots[i].ifindex = (int)pi.ipi6_ifindex;
+				slots[i].dst6 = pi.ipi6_addr;
+			} else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_HOPLIMIT) {
+				int hl;
+				memcpy(&hl, CMSG_DATA(cm), sizeof(hl));
+				slots[i].hoplimit = hl;
 			}
 		}
 	}
@@ -191,6 +210,92 @@ int vrrp_sock_membership(int fd, int ifindex, bool join)
 	struct ip_mreqn mreq = { .imr_ifindex = ifindex };
 	mreq.imr_multiaddr.s_addr = htonl(VRRP_MCAST_GROUP_V4);
 	if (setsockopt(fd, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, &mreq,
+		       sizeof(mreq)) < 0)
+		return -errno;
+	return 0;
+}
+
+int vrrp_sock_open6(const char *ifname, int ifindex, const char **what)
+{
+	const char *dummy;
+	if (!what)
+		what = &dummy;
+	*what = "socket";
+	int fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, VRRP_IPPROTO);
+	if (fd < 0)
+		return -errno;
+
+	int rc;
+	*what = "SO_BINDTODEVICE";
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname) + 1) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	static const struct {
+		int opt, value;
+		const char *name;
+	} opts[] = {
+		/* RFC 5798 5.1.2.3: hop limit 255, checked by receivers. */
+		{ IPV6_UNICAST_HOPS, 255, "IPV6_UNICAST_HOPS" },
+		{ IPV6_MULTICAST_HOPS, 255, "IPV6_MULTICAST_HOPS" },
+		{ IPV6_MULTICAST_LOOP, 0, "IPV6_MULTICAST_LOOP" },
+		/* The receiving interface and destination, and the hop limit. */
+		{ IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO" },
+		{ IPV6_RECVHOPLIMIT, 1, "IPV6_RECVHOPLIMIT" },
+	};
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		*what = opts[i].name;
+		if ((rc = set_int(fd, IPPROTO_IPV6, opts[i].opt, opts[i].value)) < 0)
+			goto fail;
+	}
+	*what = "IPV6_MULTICAST_IF";
+	if ((rc = set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex)) < 0)
+		goto fail;
+	/* The codec computes and checks the checksum (with the pseudo-header,
+	 * RFC 5798 5.2.8): the kernel does neither for protocol 112 by
+	 * default (IPV6_CHECKSUM off). */
+	*what = NULL;
+	return fd;
+fail:
+	close(fd);
+	return rc;
+}
+
+int vrrp_sock_send6(int fd, int ifindex, const struct in6_addr *src, const struct in6_addr *dst,
+		    const uint8_t *msg, size_t len)
+{
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = *dst };
+	if (IN6_IS_ADDR_LINKLOCAL(dst) || IN6_IS_ADDR_MULTICAST(dst))
+		to.sin6_scope_id = (uint32_t)ifindex;
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} control;
+	memset(&control, 0, sizeof(control));
+	struct msghdr mh = {
+		.msg_name = &to, .msg_namelen = sizeof(to),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = IPPROTO_IPV6;
+	cm->cmsg_type = IPV6_PKTINFO;
+	cm->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+	struct in6_pktinfo pi = { .ipi6_addr = *src, .ipi6_ifindex = (unsigned)ifindex };
+	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+
+	ssize_t n = sendmsg(fd, &mh, MSG_DONTWAIT);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EMSGSIZE;
+}
+
+int vrrp_sock_membership6(int fd, int ifindex, bool join)
+{
+	struct ipv6_mreq mreq = { .ipv6mr_multiaddr = vrrp_mcast_group_v6,
+				  .ipv6mr_interface = (unsigned)ifindex };
+	if (setsockopt(fd, IPPROTO_IPV6, join ? IPV6_ADD_MEMBERSHIP : IPV6_DROP_MEMBERSHIP, &mreq,
 		       sizeof(mreq)) < 0)
 		return -errno;
 	return 0;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Raw IPv4 sockets for IP protocol 112 (VRRP): open, send, receive.
+// Raw IPv4 and IPv6 sockets for IP protocol 112 (VRRP): open, send, receive.
 #ifndef VIGIL_VRRP_SOCKET_H
 #define VIGIL_VRRP_SOCKET_H
 
@@ -10,13 +10,18 @@
 
 /* RFC 5798 5.1.1.3 / RFC 3768 5.1.1.3: the IPv4 multicast group 224.0.0.18. */
 #define VRRP_MCAST_GROUP_V4 0xe0000012u /* host byte order */
+/* RFC 5798 5.1.2.2: the IPv6 group ff02::12 (link-local scope). */
+extern const struct in6_addr vrrp_mcast_group_v6;
 #define VRRP_IPPROTO 112
 
 /* What the kernel told us about one received datagram. */
 struct vrrp_rx_info {
+	int family;              /* AF_INET, or AF_INET6 (0 is read as AF_INET) */
 	struct in_addr src;      /* IPv4 source (from the IP header) */
 	struct in_addr dst;      /* IPv4 destination (from the IP header) */
-	uint8_t ttl;             /* IP TTL as received */
+	struct in6_addr src6;    /* IPv6 source (the socket's peer address) */
+	struct in6_addr dst6;    /* IPv6 destination (IPV6_PKTINFO) */
+	uint8_t ttl;             /* IP TTL / IPv6 hop limit as received */
 	int ifindex;             /* interface it arrived on (IP_PKTINFO), 0 if unknown */
 	const uint8_t *payload;  /* the VRRP message inside the caller's buffer */
 	size_t payload_len;      /* its length, bounded by the IP total length */
@@ -29,6 +34,7 @@ enum vrrp_sock_drop {
 	VRRP_SOCK_DROP_IPHDR,    /* not IPv4, bad header length or total length */
 	VRRP_SOCK_DROP_PROTO,    /* not protocol 112 */
 	VRRP_SOCK_DROP_FRAGMENT, /* a fragment: VRRP adverts are never fragmented */
+	VRRP_SOCK_DROP_SOURCE,   /* IPv6 multicast advert not from a link-local address (RFC 5798 5.1.2.1) */
 	VRRP_SOCK_DROP__COUNT
 };
 
@@ -65,6 +71,10 @@ struct vrrp_sock_slot {
 	size_t len;              /* out: bytes read */
 	int ifindex;             /* out: interface it arrived on (IP_PKTINFO), 0 if unknown */
 	bool truncated;          /* out: longer than cap (MSG_TRUNC): refuse it */
+	/* IPv6 sockets only (the kernel strips the IPv6 header): */
+	struct in6_addr src6;    /* out: the sender */
+	struct in6_addr dst6;    /* out: the destination (IPV6_PKTINFO) */
+	int hoplimit;            /* out: the hop limit (IPV6_HOPLIMIT), -1 if not told */
 };
 
 /*
@@ -87,6 +97,20 @@ int vrrp_sock_rcvbuf(int fd, int bytes);
  * 5.1.1.2). Returns 0 or a negative errno.
  */
 int vrrp_sock_membership(int fd, int ifindex, bool join);
+
+/*
+ * The IPv6 counterparts. vrrp_sock_open6(): a raw IPv6 socket bound to the
+ * interface, hop limit 255 for unicast and multicast, no loopback of our
+ * own multicast, IPV6_RECVPKTINFO and IPV6_RECVHOPLIMIT on (the hop limit
+ * is checked on receive as IPv4's TTL), the group not joined yet.
+ * vrrp_sock_send6(): src is set per packet (IPV6_PKTINFO) and a
+ * link-local or multicast dst is scoped to ifindex.
+ * vrrp_sock_membership6(): join or leave ff02::12 on ifindex.
+ */
+int vrrp_sock_open6(const char *ifname, int ifindex, const char **what);
+int vrrp_sock_send6(int fd, int ifindex, const struct in6_addr *src, const struct in6_addr *dst,
+		    const uint8_t *msg, size_t len);
+int vrrp_sock_membership6(int fd, int ifindex, bool join);
 
 /*
  * Pure: validate an IPv4 header at the start of buf (len bytes as read)

@@ -19,8 +19,11 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 t0=$(_mdb_now_ms)
+# S listens on 127.0.0.1 and ::1: one case checks it over IPv6.
 for s in S P R; do
-	mdb_init "$dir/$s" && mdb_start "$dir/$s" || { echo "mysql_checks: cannot start server $s" >&2; exit 1; }
+	bind=; [ "$s" != S ] || bind=127.0.0.1,::1
+	mdb_init "$dir/$s" && mdb_start "$dir/$s" "" "" "$bind" ||
+		{ echo "mysql_checks: cannot start server $s" >&2; exit 1; }
 done
 echo "mysql_checks: 3 servers up in $(($(_mdb_now_ms) - t0)) ms (first includes mariadb-install-db)"
 mdb_make_replica "$dir/R" "$dir/P" 127.0.0.1 "$(mdb_port "$dir/P")" || exit 1

@@ -238,6 +238,18 @@ static void ping_ok(void **s)
 	run_free(rn);
 }
 
+/* host = ::1: the check connects over IPv6 (S listens on :: as well). */
+static void ping_ok_ipv6(void **s)
+{
+	(void)s;
+	struct check_params p = ping_params(env("MDB_S"), "vigil.cnf");
+	p.host = "::1";
+	struct run *rn = run_new(&mysql_ping_type, &p);
+	assert_true(run_for(rn, 3000, is_ok));
+	assert_non_null(strstr(rn->res[rn->seen - 1].detail, "SELECT 1 in"));
+	run_free(rn);
+}
+
 static void ping_wrong_password(void **s)
 {
 	(void)s;
@@ -571,6 +583,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(ping_ok, teardown),
+		cmocka_unit_test_teardown(ping_ok_ipv6, teardown),
 		cmocka_unit_test_teardown(ping_wrong_password, teardown),
 		cmocka_unit_test_teardown(ping_refused, teardown),
 		cmocka_unit_test_teardown(ping_kill_connection, teardown),

@@ -585,3 +585,72 @@ lab_dump_logs() {
 		tail -n "${1:-40}" "$f"
 	done < <(find "$LAB_DIR" -name '*.log' -type f -not -path '*/data/*' | sort)
 }
+
+# --- IPv6 ---------------------------------------------------------------
+# Hosts have an IPv6 link-local address on eth0 as soon as it is up (the
+# kernel's own, after its duplicate address detection). Global test
+# addresses come only from 2001:db8::/32 (RFC 3849, documentation), and
+# only inside the lab's namespaces.
+
+# lab_add_addr6 HOST ADDR/PLEN: add ADDR (inside 2001:db8::/32) to HOST's
+# eth0, usable at once (nodad). Returns ip's status, 1 if refused.
+lab_add_addr6() {
+	local host=$1 addr=$2
+	lab_ns "$host" >/dev/null || return 1
+	if ! [[ ${addr,,} =~ ^2001:db8:[0-9a-f:]*/[0-9]{1,3}$ ]]; then
+		_lab_err "lab_add_addr6: '$addr' is not inside 2001:db8::/32 with a prefix length"
+		return 1
+	fi
+	lab_exec "$host" ip -6 addr add "$addr" dev "$LAB_IFACE" nodad
+}
+
+# lab_ll HOST: print HOST's eth0 link-local address once its duplicate
+# address detection is over; 1 if there is none usable yet.
+lab_ll() {
+	local a
+	a=$(lab_exec "$1" ip -6 -o addr show dev "$LAB_IFACE" scope link 2>/dev/null) || return 1
+	[[ $a != *tentative* ]] || return 1
+	[[ $a =~ inet6\ (fe80:[0-9a-f:]*)/ ]] || return 1
+	printf '%s\n' "${BASH_REMATCH[1]}"
+}
+
+# lab_wait_ll MS HOST...: wait (bounded) until every HOST has a usable
+# link-local address. Prints the elapsed ms; 1 on time-out.
+lab_wait_ll() {
+	local ms=$1 h
+	shift
+	_lab_all_ll() { local x; for x in "$@"; do lab_ll "$x" >/dev/null || return 1; done; }
+	lab_wait_for "$ms" _lab_all_ll "$@"
+}
+
+# lab_vip6_holder VIP: like lab_vip_holder, for an IPv6 address.
+lab_vip6_holder() {
+	local vip=${1%/*} h a out=()
+	vip=${vip,,}
+	for h in "${LAB_HOSTS[@]}"; do
+		a=$(ip -n "$LAB_PREFIX-$h" -6 -o addr show dev "$LAB_IFACE" 2>/dev/null) || true
+		[[ $a != *" inet6 $vip/"* ]] || out+=("$h")
+	done
+	printf '%s\n' "${out[*]}"
+}
+
+# lab_vip6_held_by VIP "H...": exactly those hosts hold VIP.
+lab_vip6_held_by() {
+	[ "$(lab_vip6_holder "$1")" = "${2:-}" ]
+}
+
+# lab_neigh_host CLIENT ADDR: the lab host whose MAC CLIENT's neighbour
+# entry for ADDR names (the MAC itself if no lab host has it); 1 if CLIENT
+# has no entry with a link-layer address.
+lab_neigh_host() {
+	local n
+	n=$(lab_exec "$1" ip -6 neigh show "${2%/*}" dev "$LAB_IFACE" 2>/dev/null) || return 1
+	[[ $n =~ lladdr\ ([0-9a-f:]{17}) ]] || return 1
+	lab_host_of_mac "${BASH_REMATCH[1]}" || printf '%s\n' "${BASH_REMATCH[1]}"
+}
+
+# lab_ping6 CLIENT DEST [COUNT]: ping DEST (IPv6) from CLIENT; 0 if any reply.
+lab_ping6() {
+	local n=${3:-1}
+	lab_exec "$1" ping -6 -q -n -c "$n" -i 0.2 -W 1 "${2%/*}" >/dev/null 2>&1
+}

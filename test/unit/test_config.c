@@ -519,15 +519,80 @@ static void test_vip_errors(void **state)
 	expect_error(BASE "virtual_ip = 198.18.0.11/33\n", 5, "prefix length must be 1..32");
 	expect_error(BASE "virtual_ip = 198.18.0.11/0\n", 5, "prefix length must be 1..32");
 	expect_error(BASE "virtual_ip = 198.18.0.11/x\n", 5, "prefix length must be 1..32");
-	expect_error(BASE "virtual_ip = 300.18.0.11/24\n", 5, "'300.18.0.11' is not an IPv4 address");
-	expect_error(BASE "virtual_ip = 2001:db8::1/64\n", 5, "IPv6 is not supported yet");
+	expect_error(BASE "virtual_ip = 300.18.0.11/24\n", 5, "'300.18.0.11' is not an IPv4 or IPv6 address");
 	expect_error(BASE "virtual_ip = 198.18.0.11/24,,198.18.0.12/24\n", 5, "empty item in list");
 	expect_error(BASE "virtual_ip = 198.18.0.11/24,\n", 5, "empty item in list");
 	expect_error(BASE "virtual_ip = 198.18.0.10/32\n", 5, "198.18.0.10 is listed twice (first at line 4)");
 	expect_error(BASE "[instance b]\ninterface = eth1\nvrid = 1\nvirtual_ip = 198.18.0.10/24\n", 8,
 		     "virtual_ip 198.18.0.10 is also in instance 'a' (line 4)");
 	expect_error(BASE "unicast_peer = 198.18.0.2, 198.18.0.2\n", 5, "198.18.0.2 is listed twice");
-	expect_error(BASE "unicast_peer = peer1\n", 5, "unicast_peer: 'peer1' is not an IPv4 address");
+	expect_error(BASE "unicast_peer = peer1\n", 5, "unicast_peer: 'peer1' is not an IPv4 or IPv6 address");
+}
+
+#define BASE6 "[instance a]\ninterface = eth0\nvrid = 1\nvirtual_ip = 2001:db8:1::100/64\n"
+
+/* RFC 5798: one virtual router per address family, its family the VIPs'. */
+static void test_ipv6_instance(void **state)
+{
+	(void)state;
+	struct loaded l;
+	char ip[INET6_ADDRSTRLEN];
+	load(&l, BASE6 "virtual_ip = fe80::100/64, 2001:db8:1::101/128\n"
+		     "unicast_peer = fe80::2, 2001:db8:1::3\n"
+		     "[instance b]\ninterface = eth0\nvrid = 1\nvirtual_ip = 198.18.0.10/24\n");
+	if (l.rc != 0)
+		dump(&l.diag);
+	assert_int_equal(l.rc, 0);
+	const struct config_instance *a = &l.cfg->instances[0];
+	assert_int_equal(a->family, AF_INET6);
+	assert_int_equal(a->n_vips, 3);
+	assert_int_equal(a->vips[0].family, AF_INET6);
+	assert_int_equal(a->vips[0].prefix_len, 64);
+	assert_string_equal(inet_ntop(AF_INET6, &a->vips[1].addr6, ip, sizeof(ip)), "fe80::100");
+	assert_int_equal(a->vips[2].prefix_len, 128);
+	assert_int_equal(a->n_peers, 2);
+	assert_int_equal(a->peers[1].family, AF_INET6);
+	assert_string_equal(inet_ntop(AF_INET6, &a->peers[1].addr6, ip, sizeof(ip)), "2001:db8:1::3");
+	/* An IPv4 and an IPv6 router may share a VRID on one link. */
+	assert_int_equal(l.cfg->instances[1].family, AF_INET);
+	/* No database peer comes from an IPv6 unicast peer. */
+	assert_int_equal(a->n_db_peers, 0);
+	unload(&l);
+
+	expect_error(BASE6 "virtual_ip = 2001:db8:1::101\n", 5,
+		     "'2001:db8:1::101' has no prefix length (write e.g. 2001:db8:1::101/64)");
+	expect_error(BASE6 "virtual_ip = 2001:db8:1::101/129\n", 5, "prefix length must be 1..128");
+	expect_error(BASE6 "virtual_ip = 2001:db8:1::100/128\n", 5,
+		     "2001:db8:1::100 is listed twice (first at line 4)");
+	expect_error(BASE6 "virtual_ip = ff02::1/64\n", 5, "'ff02::1' is not a unicast IPv6 address");
+	expect_error(BASE6 "virtual_ip = ::1/128\n", 5, "'::1' is not a unicast IPv6 address");
+	/* Mixing families in one instance. */
+	expect_error(BASE6 "virtual_ip = 198.18.0.10/24\n", 5,
+		     "instance a: virtual_ip 198.18.0.10 is IPv4 but 2001:db8:1::100 (line 4) is IPv6: "
+		     "an instance serves one address family (RFC 5798)");
+	expect_error(BASE "virtual_ip = 2001:db8:1::100/64\n", 5,
+		     "virtual_ip 2001:db8:1::100 is IPv6 but 198.18.0.10 (line 4) is IPv4");
+	expect_error(BASE "unicast_peer = 2001:db8:1::3\n", 5,
+		     "instance a: unicast_peer 2001:db8:1::3 is IPv6 but the instance's virtual_ip are IPv4");
+	expect_error(BASE6 "unicast_peer = 198.18.0.3\n", 5,
+		     "unicast_peer 198.18.0.3 is IPv4 but the instance's virtual_ip are IPv6");
+	/* VRRPv2 is IPv4 only. */
+	expect_error(BASE6 "version = 2\n", 5,
+		     "instance a: IPv6 virtual_ip needs version = 3 (VRRPv2, RFC 3768, is IPv4 only)");
+	/* A link-local VIP alone serves nobody. */
+	expect_error("[instance a]\ninterface = eth0\nvrid = 1\nvirtual_ip = fe80::100/64\n", 4,
+		     "instance a: virtual_ip: only link-local IPv6 addresses; add a global one");
+	expect_error(BASE6 "checksum = rfc9568\n", 5, "checksum applies to VRRPv3 over IPv4 only");
+	/* Two IPv6 routers with one VRID on one link are one too many. */
+	expect_error(BASE6 "[instance b]\ninterface = eth0\nvrid = 1\nvirtual_ip = 2001:db8:1::200/64\n",
+		     7, "vrid 1 on eth0 is already used by instance 'a' (line 3) for IPv6");
+	expect_error(BASE6 "[instance b]\ninterface = eth1\nvrid = 1\nvirtual_ip = 2001:db8:1::100/64\n",
+		     8, "virtual_ip 2001:db8:1::100 is also in instance 'a' (line 4)");
+	/* The data-safety code is IPv4 only for now. */
+	expect_error(BASE6 "track = p\nmanage_read_only = yes\n" PING, 6,
+		     "manage_read_only is not supported with IPv6 VIPs yet");
+	expect_error(BASE6 "track = p\nwitness = yes\n" PING, 6,
+		     "witness is not supported with IPv6 VIPs yet");
 }
 
 static void test_required_keys(void **state)
@@ -1037,8 +1102,12 @@ static void test_sample_file(void **state)
 	dump(&d);
 	assert_int_equal(rc, 0);
 	assert_int_equal(d.errors, 0);
-	assert_int_equal(cfg->n_instances, 1);
+	assert_int_equal(cfg->n_instances, 2);
 	assert_int_equal(cfg->global.log_level, CONFIG_LOG_INFO); /* commented out: the default */
+	/* and the same service over IPv6 */
+	assert_string_equal(cfg->instances[1].name, "writer6");
+	assert_int_equal(cfg->instances[1].family, AF_INET6);
+	assert_int_equal(cfg->instances[1].vrid, cfg->instances[0].vrid);
 	assert_string_equal(cfg->instances[0].name, "writer");
 	assert_string_equal(cfg->instances[0].interface, "eth0");
 	assert_false(cfg->instances[0].preempt);
@@ -1213,6 +1282,7 @@ int main(void)
 		cmocka_unit_test(test_log_level),
 		cmocka_unit_test(test_metrics_listen),
 		cmocka_unit_test(test_vip_errors),
+		cmocka_unit_test(test_ipv6_instance),
 		cmocka_unit_test(test_required_keys),
 		cmocka_unit_test(test_version_rules),
 		cmocka_unit_test(test_duplicate_vrid),

@@ -89,10 +89,11 @@ static void make_addr(struct msgbuf *m, uint16_t type, int family, uint32_t ifin
 				 .ifa_index = ifindex };
 	begin(m, type, 0, &ifa, sizeof(ifa));
 	if (ip) {
-		struct in_addr a;
-		assert_int_equal(inet_pton(AF_INET, ip, &a), 1);
-		put_attr(m, IFA_ADDRESS, &a, sizeof(a));
-		put_attr(m, IFA_LOCAL, &a, sizeof(a));
+		uint8_t a[16];
+		size_t alen = family == AF_INET6 ? 16 : 4;
+		assert_int_equal(inet_pton(family == AF_INET6 ? AF_INET6 : AF_INET, ip, a), 1);
+		put_attr(m, IFA_ADDRESS, a, alen);
+		put_attr(m, IFA_LOCAL, a, alen);
 	}
 	put_attr(m, IFA_FLAGS, &ifa_flags, sizeof(ifa_flags));
 	finish(m);
@@ -185,11 +186,26 @@ static void test_parse_control_and_ignored(void **state)
 	assert_int_equal(parse_exact(m.b, m.len, &used, &msg), LINKMON_DROP_NONE);
 	assert_int_equal(msg.type, LINKMON_MSG_OVERRUN);
 
-	/* Bridge port messages, IPv6 addresses, routes: fine, not for us. */
+	/* IPv6 addresses are read as IPv4 ones are (an IPv6 instance
+	 * follows its link-local address, and the end of its DAD). */
+	make_addr(&m, RTM_NEWADDR, AF_INET6, 3, 64, "fe80::1", IFA_F_TENTATIVE);
+	assert_int_equal(parse_exact(m.b, m.len, &used, &msg), LINKMON_DROP_NONE);
+	assert_int_equal(msg.type, LINKMON_MSG_ADDR_NEW);
+	assert_int_equal(msg.family, AF_INET6);
+	assert_int_equal(msg.addr6.s6_addr[0], 0xfe);
+	assert_int_equal(msg.addr6.s6_addr[15], 1);
+	assert_int_equal(msg.prefix, 64);
+	assert_int_equal(msg.ifa_flags, IFA_F_TENTATIVE);
+	make_addr(&m, RTM_NEWADDR, AF_INET6, 3, 129, "fe80::1", 0);
+	assert_int_equal(parse_exact(m.b, m.len, &used, &msg), LINKMON_DROP_PREFIX);
+	make_addr(&m, RTM_NEWADDR, AF_INET6, 3, 64, NULL, 0);
+	assert_int_equal(parse_exact(m.b, m.len, &used, &msg), LINKMON_DROP_NO_ADDR);
+
+	/* Bridge port messages, other families, routes: fine, not for us. */
 	make_link(&m, RTM_NEWLINK, AF_BRIDGE, 3, 0, "vt0", -1);
 	assert_int_equal(parse_exact(m.b, m.len, &used, &msg), LINKMON_DROP_NONE);
 	assert_int_equal(msg.type, LINKMON_MSG_IGNORED);
-	make_addr(&m, RTM_NEWADDR, AF_INET6, 3, 64, NULL, 0);
+	make_addr(&m, RTM_NEWADDR, AF_BRIDGE, 3, 64, NULL, 0);
 	assert_int_equal(parse_exact(m.b, m.len, &used, &msg), LINKMON_DROP_NONE);
 	assert_int_equal(msg.type, LINKMON_MSG_IGNORED);
 	struct rtmsg rt = { .rtm_family = AF_INET };

@@ -81,6 +81,43 @@ static const uint8_t ka_v3_unicast[] = {
 };
 
 /*
+ * ==== Golden IPv6 vectors captured from the real keepalived ====
+ *
+ * Captured on 2026-11-30 in the lab by test/integration/
+ * interop_keepalived_ipv6.sh (it prints each priority's first advert as
+ * hex): Debian 12's keepalived 2.2.7 as
+ *   global_defs { vrrp_version 3 }
+ *   vrrp_instance VI_1 { interface eth0  virtual_router_id 51
+ *     priority P  advert_int 0.1  virtual_ipaddress { 2001:db8:1::100/64 dev eth0 } }
+ * (an IPv6 virtual_ipaddress makes the instance VRRPv3 over IPv6), taken
+ * with `tcpdump -i eth0 'ip6 proto 112'` on the other host. All: src
+ * fe80::24ef:c2ff:fe53:e3d7 (keepalived's link-local address), dst
+ * ff02::12, hop limit 255, 10 cs; the checksum covers the IPv6
+ * pseudo-header (RFC 5798 5.2.8). Bytes pasted unchanged.
+ */
+static const uint8_t KA6_SRC[16] = {
+	0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x24, 0xef, 0xc2, 0xff, 0xfe, 0x53, 0xe3, 0xd7,
+};
+/* P = 100 */
+static const uint8_t ka_v3_ipv6_p100[] = {
+	0x31, 0x33, 0x64, 0x01, 0x00, 0x0a, 0x73, 0xce,
+	0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,
+};
+/* P = 150 */
+static const uint8_t ka_v3_ipv6_p150[] = {
+	0x31, 0x33, 0x96, 0x01, 0x00, 0x0a, 0x41, 0xce,
+	0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,
+};
+/* P = 100, stopping (SIGTERM): priority 0 */
+static const uint8_t ka_v3_ipv6_p0[] = {
+	0x31, 0x33, 0x00, 0x01, 0x00, 0x0a, 0xd7, 0xce,
+	0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,
+};
+
+/*
  * ==== Independent RFC vectors ====
  *
  * Output of `python3 test/unit/gen_vectors.py` (RFC 1071 checksum written
@@ -373,6 +410,61 @@ static void test_keepalived_unicast_pseudo_header_uses_real_dst(void **state)
 	/* Same fields, multicast destination: keepalived's multicast vector. */
 	assert_int_equal(memcmp(ka_v3_unicast + 8, ka_v3_1vip + 8, 4), 0);
 	assert_int_not_equal(memcmp(ka_v3_unicast, ka_v3_1vip, 8), 0);
+}
+
+/* keepalived's IPv6 adverts decode, and vigil encodes the same fields
+ * into the same bytes (so keepalived reads vigil's as its own). */
+static void test_keepalived_ipv6_vectors(void **state)
+{
+	static const struct {
+		const uint8_t *b;
+		size_t len;
+		uint8_t prio;
+	} v[] = {
+		{ ka_v3_ipv6_p100, sizeof(ka_v3_ipv6_p100), 100 },
+		{ ka_v3_ipv6_p150, sizeof(ka_v3_ipv6_p150), 150 },
+		{ ka_v3_ipv6_p0, sizeof(ka_v3_ipv6_p0), 0 },
+	};
+	static const uint8_t vip[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01, [14] = 0x01 };
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct vrrp_pkt_ip ip = ip6_mcast();
+		struct vrrp_pkt_rx_policy p = pol(3, VRRP_CSUM_AUTO);
+		struct vrrp_advert a;
+		uint8_t buf[64];
+		memcpy(ip.src, KA6_SRC, 16);
+		assert_int_equal(vrrp_pkt_decode(v[i].b, v[i].len, &ip, &p, &a), VRRP_DROP_NONE);
+		assert_int_equal(a.version, 3);
+		assert_int_equal(a.vrid, 51);
+		assert_int_equal(a.priority, v[i].prio);
+		assert_int_equal(a.count, 1);
+		assert_int_equal(a.interval_cs, 10);
+		assert_int_equal(a.family, AF_INET6);
+		assert_memory_equal(a.addrs, vip, 16);
+		assert_int_equal(a.csum_kind, VRRP_CSUM_KIND_PSEUDO_HEADER);
+		/* The per-packet half agrees. */
+		assert_int_equal(vrrp_pkt_decode_any(v[i].b, v[i].len, &ip, &a), VRRP_DROP_NONE);
+
+		struct vrrp_advert_out o = {
+			.version = 3, .vrid = 51, .priority = v[i].prio, .count = 1,
+			.interval_cs = 10, .addrs = vip,
+		};
+		assert_int_equal(vrrp_pkt_encode(&o, &ip, VRRP_CSUM_KIND_PSEUDO_HEADER, buf, sizeof(buf)),
+				 (int)v[i].len);
+		assert_memory_equal(buf, v[i].b, v[i].len);
+
+		/* From another address, or to a unicast one, the checksum fails. */
+		ip.src[15] ^= 1;
+		assert_int_equal(vrrp_pkt_decode(v[i].b, v[i].len, &ip, &p, &a), VRRP_DROP_CSUM);
+		ip.src[15] ^= 1;
+		memcpy(ip.dst, KA6_SRC, 16);
+		assert_int_equal(vrrp_pkt_decode(v[i].b, v[i].len, &ip, &p, &a), VRRP_DROP_CSUM);
+		/* A hop limit other than 255. */
+		ip = ip6_mcast();
+		memcpy(ip.src, KA6_SRC, 16);
+		ip.ttl = 254;
+		assert_int_equal(vrrp_pkt_decode(v[i].b, v[i].len, &ip, &p, &a), VRRP_DROP_TTL);
+	}
 }
 
 static void test_ipv6_vector(void **state)
@@ -1102,6 +1194,7 @@ int main(void)
 		cmocka_unit_test(test_golden_vectors),
 		cmocka_unit_test(test_keepalived_unicast_pseudo_header_uses_real_dst),
 		cmocka_unit_test(test_ipv6_vector),
+		cmocka_unit_test(test_keepalived_ipv6_vectors),
 		cmocka_unit_test(test_roundtrip_v2),
 		cmocka_unit_test(test_roundtrip_v3),
 		cmocka_unit_test(test_drop_each_reason),

@@ -356,6 +356,81 @@ static void test_split_decode_agrees(void **state)
 	assert_true(accepted > 0);
 }
 
+/* IPv6: the socket hands over the message alone; the addresses and the
+ * hop limit come beside it. */
+static size_t message6(uint8_t *b, size_t cap, const struct in6_addr *src, const struct in6_addr *dst,
+		       uint8_t vrid)
+{
+	uint8_t vip[16];
+	inet_pton(AF_INET6, "2001:db8:1::100", vip);
+	struct vrrp_advert_out a = {
+		.version = 3, .vrid = vrid, .priority = 100, .count = 1, .interval_cs = 100, .addrs = vip,
+	};
+	struct vrrp_pkt_ip ip = { .family = AF_INET6, .ttl = 255 };
+	memcpy(ip.src, src, 16);
+	memcpy(ip.dst, dst, 16);
+	int n = vrrp_pkt_encode(&a, &ip, VRRP_CSUM_KIND_PSEUDO_HEADER, b, cap);
+	assert_true(n > 0);
+	return (size_t)n;
+}
+
+static void test_ipv6_input(void **state)
+{
+	(void)state;
+	struct vrrp_demux d;
+	struct rec r;
+	struct vrrp_demux_result res;
+	uint8_t b[256];
+	struct in6_addr ll, global, group, unicast;
+	inet_pton(AF_INET6, "fe80::12", &ll);
+	inet_pton(AF_INET6, "2001:db8:1::12", &global);
+	inet_pton(AF_INET6, "ff02::12", &group);
+	inet_pton(AF_INET6, "fe80::11", &unicast);
+	vrrp_demux_init(&d, IFINDEX);
+	rec_add(&d, &r, 51);
+
+	/* From a link-local address to ff02::12, hop limit 255: delivered. */
+	size_t n = message6(b, sizeof(b), &ll, &group, 51);
+	vrrp_demux_input6(&d, b, n, &ll, &group, 255, IFINDEX, false, 5, &res);
+	assert_int_equal(res.delivered, 1);
+	assert_int_equal(res.family, AF_INET6);
+	assert_memory_equal(&res.src6, &ll, 16);
+	assert_int_equal(r.verdict, VRRP_DEMUX_ADVERT);
+	assert_int_equal(r.vrid, 51);
+
+	/* The checksum covers the pseudo-header: another destination breaks it. */
+	vrrp_demux_input6(&d, b, n, &ll, &unicast, 255, IFINDEX, false, 5, &res);
+	assert_int_equal(res.verdict, VRRP_DEMUX_DROPPED);
+	assert_int_equal(res.drop, VRRP_DROP_CSUM);
+
+	/* Hop limit 254, or not told: dropped as for an IPv4 TTL. */
+	vrrp_demux_input6(&d, b, n, &ll, &group, 254, IFINDEX, false, 5, &res);
+	assert_int_equal(res.drop, VRRP_DROP_TTL);
+	vrrp_demux_input6(&d, b, n, &ll, &group, -1, IFINDEX, false, 5, &res);
+	assert_int_equal(res.drop, VRRP_DROP_TTL);
+
+	/* RFC 5798 5.1.2.1: a multicast advert comes from a link-local address. */
+	n = message6(b, sizeof(b), &global, &group, 51);
+	unsigned calls = r.calls;
+	vrrp_demux_input6(&d, b, n, &global, &group, 255, IFINDEX, false, 5, &res);
+	assert_int_equal(res.sock_drop, VRRP_SOCK_DROP_SOURCE);
+	assert_int_equal(res.delivered, 0);
+	assert_int_equal(r.calls, calls);
+	assert_int_equal(d.stats.rx_sock_drops[VRRP_SOCK_DROP_SOURCE], 1);
+	/* A unicast one may come from a global address (the peer list judges it). */
+	n = message6(b, sizeof(b), &global, &unicast, 51);
+	vrrp_demux_input6(&d, b, n, &global, &unicast, 255, IFINDEX, false, 5, &res);
+	assert_int_equal(res.verdict, VRRP_DEMUX_ADVERT);
+	assert_int_equal(res.delivered, 1);
+
+	/* Another interface; a truncated read. */
+	n = message6(b, sizeof(b), &ll, &group, 51);
+	vrrp_demux_input6(&d, b, n, &ll, &group, 255, IFINDEX + 1, false, 5, &res);
+	assert_int_equal(res.verdict, VRRP_DEMUX_WRONG_IF);
+	vrrp_demux_input6(&d, b, n, &ll, &group, 255, IFINDEX, true, 5, &res);
+	assert_int_equal(res.sock_drop, VRRP_SOCK_DROP_IPHDR);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_leave_inside_delivery),
 		cmocka_unit_test(test_per_packet_drops),
 		cmocka_unit_test(test_split_decode_agrees),
+		cmocka_unit_test(test_ipv6_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "garp.h"
+#include "ndisc.h"
 #include "socket.h"
 
 /* An IPv4 header from 198.18.0.11 to 224.0.0.18, TTL 255, protocol 112,
@@ -138,6 +139,26 @@ static void test_garp_bytes(void **state)
 	assert_int_equal(vrrp_garp_build(b, VRRP_GARP_LEN - 1, mac, vip), -ENOSPC);
 }
 
+static void test_na_bytes(void **state)
+{
+	(void)state;
+	const uint8_t mac[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+	struct in6_addr vip;
+	inet_pton(AF_INET6, "2001:db8:1::100", &vip);
+	uint8_t b[VRRP_NA_LEN];
+	assert_int_equal(vrrp_na_build(b, sizeof(b), mac, &vip), VRRP_NA_LEN);
+	/* RFC 4861 4.4: type 136, code 0, checksum (the kernel's), R S O
+	 * flags (unsolicited: only Override, 7.2.6), reserved, the target;
+	 * 4.6.1: option 2 (target link-layer address), length 1 (8 bytes). */
+	static const uint8_t want[VRRP_NA_LEN] = {
+		136, 0, 0, 0, 0x20, 0, 0, 0,
+		0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00,
+		2, 1, 0x02, 0x11, 0x22, 0x33, 0x44, 0x55,
+	};
+	assert_memory_equal(b, want, sizeof(want));
+	assert_int_equal(vrrp_na_build(b, VRRP_NA_LEN - 1, mac, &vip), -ENOSPC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +168,7 @@ int main(void)
 		cmocka_unit_test(test_parse_drops),
 		cmocka_unit_test(test_drop_names_distinct),
 		cmocka_unit_test(test_garp_bytes),
+		cmocka_unit_test(test_na_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,6 +23,10 @@ run "$SRC/etc/vigil.ini"
 [ "$rc" -eq 0 ] || fail "sample: exit $rc, stderr: $(cat "$TMP/err")"
 grep -qx "configuration OK" "$TMP/out" || fail "sample: no 'configuration OK' on stdout"
 grep -q "^instance writer: eth0 vrid 51" "$TMP/out" || fail "sample: no instance summary"
+grep -q "^instance writer6: eth0 vrid 51, VRRPv3 over IPv6" "$TMP/out" ||
+	fail "sample: no summary of the IPv6 instance"
+grep -q "^  virtual_ip: 2001:db8:1::100/64" "$TMP/out" || fail "sample: the IPv6 VIP not printed"
+grep -q "^  peers: multicast ff02::12" "$TMP/out" || fail "sample: the IPv6 group not printed"
 if grep -v ": warning: " "$TMP/err" | grep -q .; then
 	fail "sample: stderr has more than warnings: $(cat "$TMP/err")"
 fi
