@@ -502,19 +502,16 @@ static void role_refuse(void *ctx, const char *why)
 
 /* Another node is master now: an advert heard within one
  * Master_Down_Interval while we are not master. */
-static bool role_master_heard(void *ctx, struct in_addr *addr)
+static bool role_master_heard(void *ctx)
 {
 	struct agent_instance *ai = ctx;
 	const struct vrrp_fsm *fsm = vrrp_instance_fsm(ai->vrrp);
 	const struct vrrp_fsm_peer *m = vrrp_fsm_master(fsm);
 	if (vrrp_fsm_state(fsm) == VRRP_STATE_MASTER || !m->known || m->priority == 0 ||
-	    m->addr.len != 4)
+	    (m->addr.len != 4 && m->addr.len != 16))
 		return false;
 	/* heard_ms is on the instance's clock: CLOCK_MONOTONIC in ms. */
-	if (m->heard_ms + vrrp_fsm_master_down_interval_ms(fsm) < monotime_ms())
-		return false;
-	memcpy(&addr->s_addr, m->addr.bytes, 4);
-	return true;
+	return m->heard_ms + vrrp_fsm_master_down_interval_ms(fsm) >= monotime_ms();
 }
 
 static void inst_witness_start(void *ctx, uint32_t seq, bool silence)
@@ -559,8 +556,18 @@ void agent_role_conf(const struct vigil_config *cfg, const struct config_instanc
 	const struct config_check *rc = &cfg->checks[ci->role_check_index];
 	size_t n = 0;
 	for (size_t i = 0; i < ci->n_db_peers && n < CONFIG_PEER_MAX; i++)
-		peers[n++] = (struct dbrole_peer_conf){ .addr = ci->db_peers[i].addr,
+		peers[n++] = (struct dbrole_peer_conf){ .family = ci->db_peers[i].family,
+							.addr = ci->db_peers[i].addr,
+							.addr6 = ci->db_peers[i].addr6,
 							.port = ci->db_peers[i].port };
+	/* The witness connects to the first VIP clients can reach: over
+	 * IPv6 the first global one (a link-local VIP reaches the link only). */
+	const struct config_vip *vip = &ci->vips[0];
+	for (size_t k = 0; ci->family == AF_INET6 && k < ci->n_vips; k++)
+		if (!IN6_IS_ADDR_LINKLOCAL(&ci->vips[k].addr6)) {
+			vip = &ci->vips[k];
+			break;
+		}
 	*conf = (struct dbrole_conf){
 		.instance = ci->name,
 		.router_id = cfg->global.router_id,
@@ -581,7 +588,9 @@ void agent_role_conf(const struct vigil_config *cfg, const struct config_instanc
 		.stop_replication = ci->stop_replication_on_promote,
 		.crit_lag_ms = eligibility_crit_lag(cfg, ci),
 		.witness = ci->witness,
-		.vip = ci->vips[0].addr,
+		.vip_family = ci->family == AF_INET6 ? AF_INET6 : AF_INET,
+		.vip = vip->addr,
+		.vip6 = vip->addr6,
 		.witness_timeout_ms = ci->witness_timeout_ms,
 	};
 }
@@ -781,6 +790,17 @@ static void refresh_link6(struct agent_instance *ai, int ifindex, enum linkmon_l
 			 ai->ci->name, ai->ci->interface);
 	ai->link_known = true;
 	vrrp_instance_set_link6(ai->vrrp, link == LINKMON_ABSENT ? 0 : ifindex, up, have ? &ll : NULL);
+	if (ai->role && (up || link == LINKMON_ABSENT)) {
+		/* Replicas name this node's server by its global address, not
+		 * by the link-local one adverts come from. */
+		struct in6_addr g = IN6ADDR_ANY_INIT;
+		char err[256] = "";
+		int rc = up ? vip_global6(ai->vips, ai->vip_addrs, ai->ci->n_vips, &g, err, sizeof(err)) : 0;
+		if (rc < 0 && rc != -ENODEV && rc != -EADDRNOTAVAIL)
+			log_warn(ai->agent->log, "instance %s: cannot read the addresses of %s: %s",
+				 ai->ci->name, ai->ci->interface, why(err, rc));
+		dbrole_set_self_addr(ai->role, AF_INET6, &g);
+	}
 	agent_start_instance(ai);
 }
 
@@ -802,7 +822,7 @@ void agent_refresh_link(struct agent_instance *ai, int ifindex, enum linkmon_lin
 	ai->link_known = true;
 	vrrp_instance_set_link(ai->vrrp, link == LINKMON_ABSENT ? 0 : ifindex, up, primary);
 	if (ai->role && (up || link == LINKMON_ABSENT))
-		dbrole_set_self_addr(ai->role, primary);
+		dbrole_set_self_addr(ai->role, AF_INET, &primary);
 	agent_start_instance(ai);
 }
 

@@ -31,7 +31,9 @@ static bool role_conf_eq(const struct dbrole_conf *a, const struct dbrole_conf *
 	if (a->n_peers != b->n_peers)
 		return false;
 	for (size_t i = 0; i < a->n_peers; i++)
-		if (a->peers[i].addr.s_addr != b->peers[i].addr.s_addr ||
+		if (a->peers[i].family != b->peers[i].family ||
+		    a->peers[i].addr.s_addr != b->peers[i].addr.s_addr ||
+		    memcmp(&a->peers[i].addr6, &b->peers[i].addr6, sizeof(a->peers[i].addr6)) != 0 ||
 		    a->peers[i].port != b->peers[i].port)
 			return false;
 	return config_same_str(a->router_id, b->router_id) && a->manage_read_only == b->manage_read_only &&
@@ -43,7 +45,8 @@ static bool role_conf_eq(const struct dbrole_conf *a, const struct dbrole_conf *
 	       a->promote_timeout_ms == b->promote_timeout_ms &&
 	       a->writable_on_timeout == b->writable_on_timeout &&
 	       a->stop_replication == b->stop_replication && a->crit_lag_ms == b->crit_lag_ms &&
-	       a->witness == b->witness && a->vip.s_addr == b->vip.s_addr &&
+	       a->witness == b->witness && a->vip_family == b->vip_family &&
+	       a->vip.s_addr == b->vip.s_addr && memcmp(&a->vip6, &b->vip6, sizeof(a->vip6)) == 0 &&
 	       a->witness_timeout_ms == b->witness_timeout_ms;
 }
 

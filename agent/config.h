@@ -153,10 +153,15 @@ const char *config_addr_text(int family, const struct in_addr *a4, const struct 
  * own credentials: the old master during the promotion gate, every peer
  * when epochs and received transactions are compared. */
 struct config_dbpeer {
-	struct in_addr addr;
+	int family;            /* AF_INET or AF_INET6: the instance's family */
+	struct in_addr addr;   /* AF_INET */
+	struct in6_addr addr6; /* AF_INET6 */
 	uint16_t port;         /* default 3306 */
 	unsigned line;         /* of database_peers, or of the unicast_peer it came from */
 };
+
+/* "198.18.0.12:3306" or "[2001:db8::12]:3306" into buf (INET6_ADDRSTRLEN + 8 bytes). */
+const char *config_dbpeer_text(const struct config_dbpeer *p, char *buf, size_t len);
 
 /* What the promotion gate does when promote_timeout passes without the
  * server having everything the old master acknowledged. */
@@ -269,7 +274,7 @@ struct config_instance {
 	char *role_check;           /* as written; NULL when not given */
 	long role_check_index;      /* index into cfg->checks of the role check; -1 when none:
 				     * role_check, else the first tracked mysql_* check */
-	struct config_dbpeer *db_peers;  /* database_peers; default: each unicast_peer at 3306 */
+	struct config_dbpeer *db_peers;  /* database_peers; default (IPv4 only): each unicast_peer at 3306 */
 	size_t n_db_peers;
 	uint32_t promote_timeout_ms;     /* 1s..3600s, default 30s */
 	enum config_promote_on_timeout promote_on_timeout; /* default stay_read_only */

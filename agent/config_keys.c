@@ -485,47 +485,91 @@ static int add_peer(const struct config_ctx *ld, struct config_instance *in, cha
 	return 0;
 }
 
-/* "ADDR[:PORT]": an IPv4 literal, port 1..65535 (default 3306). */
+/*
+ * "ADDR[:PORT]": an IPv4 literal, or an IPv6 one written "[ADDR]:PORT" or
+ * bare "ADDR" (then no port: the colons are the address's); port 1..65535,
+ * default 3306. The family is checked against the instance's VIPs later.
+ */
 static int add_dbpeer(const struct config_ctx *ld, struct config_instance *in, char *item,
 		      unsigned line)
 {
 	struct config_dbpeer peer = { .port = CONFIG_MYSQL_PORT, .line = line };
-	char *colon = strchr(item, ':');
-	struct in6_addr a6;
+	char *addr = item, *port = NULL;
+	char text[INET6_ADDRSTRLEN + 8], orig[128];
 	void *p;
 
-	if (colon && strchr(colon + 1, ':')) {
-		if (inet_pton(AF_INET6, item, &a6) == 1)
-			ERR(ld, line, "instance %s: database_peers: '%s': IPv6 is not supported yet",
-			    in->name, item);
-		else
-			ERR(ld, line, "instance %s: database_peers: '%s' is not ADDR or ADDR:PORT "
-			    "(an IPv4 address, port 1..65535)", in->name, item);
-		return 0;
-	}
-	if (colon) {
-		uint32_t port;
+	snprintf(orig, sizeof(orig), "%s", item);
+	if (item[0] == '[') {
+		char *close = strchr(item, ']');
 
-		*colon = '\0';
-		if (parse_number(colon + 1, 65535, &port) < 0 || port < 1) {
-			ERR(ld, line, "instance %s: database_peers: '%s:%s': port must be 1..65535",
-			    in->name, item, colon + 1);
+		if (!close || (close[1] && close[1] != ':')) {
+			ERR(ld, line, "instance %s: database_peers: '%s' is not [IPV6] or [IPV6]:PORT",
+			    in->name, item);
 			return 0;
 		}
-		peer.port = (uint16_t)port;
+		*close = '\0';
+		addr = item + 1;
+		port = close[1] ? close + 2 : NULL;
+		if (inet_pton(AF_INET6, addr, &peer.addr6) != 1) {
+			ERR(ld, line, "instance %s: database_peers: '[%s]' is not an IPv6 address",
+			    in->name, addr);
+			return 0;
+		}
+		peer.family = AF_INET6;
+	} else if (inet_pton(AF_INET6, item, &peer.addr6) == 1) {
+		peer.family = AF_INET6;
+	} else {
+		char *colon = strchr(item, ':');
+
+		if (colon && strchr(colon + 1, ':')) {
+			ERR(ld, line, "instance %s: database_peers: '%s' is not ADDR or ADDR:PORT "
+			    "(an IPv4 address, an IPv6 one, or [IPV6]:PORT; port 1..65535)",
+			    in->name, item);
+			return 0;
+		}
+		if (colon) {
+			*colon = '\0';
+			port = colon + 1;
+		}
+		if (inet_pton(AF_INET, item, &peer.addr) != 1) {
+			ERR(ld, line, "instance %s: database_peers: '%s' is not an IP address (vigil "
+			    "does no name lookups: they would block the event loop)", in->name, item);
+			return 0;
+		}
+		peer.family = AF_INET;
 	}
-	if (inet_pton(AF_INET, item, &peer.addr) != 1) {
-		ERR(ld, line, "instance %s: database_peers: '%s' is not an IPv4 address (vigil does "
-		    "no name lookups: they would block the event loop)", in->name, item);
+	if (port) {
+		uint32_t n;
+
+		if (parse_number(port, 65535, &n) < 0 || n < 1) {
+			ERR(ld, line, "instance %s: database_peers: '%s': port must be 1..65535",
+			    in->name, orig);
+			return 0;
+		}
+		peer.port = (uint16_t)n;
+	}
+	if (peer.family == AF_INET6 && (IN6_IS_ADDR_MULTICAST(&peer.addr6) ||
+					IN6_IS_ADDR_UNSPECIFIED(&peer.addr6) ||
+					IN6_IS_ADDR_LINKLOCAL(&peer.addr6))) {
+		/* A link-local address needs a scope the MySQL client cannot
+		 * be given; replication names servers by routable addresses. */
+		ERR(ld, line, "instance %s: database_peers: %s is not a unicast IPv6 address a "
+		    "server can be reached at (link-local addresses are not accepted: use the "
+		    "server's global or unique local one)", in->name, addr);
 		return 0;
 	}
-	for (size_t i = 0; i < in->n_db_peers; i++)
-		if (in->db_peers[i].addr.s_addr == peer.addr.s_addr &&
-		    in->db_peers[i].port == peer.port) {
-			ERR(ld, line, "instance %s: database_peers: %s:%u is listed twice (first at "
-			    "line %u)", in->name, item, peer.port, in->db_peers[i].line);
+	config_dbpeer_text(&peer, text, sizeof(text));
+	for (size_t i = 0; i < in->n_db_peers; i++) {
+		const struct config_dbpeer *o = &in->db_peers[i];
+
+		if (o->family == peer.family && o->port == peer.port &&
+		    (peer.family == AF_INET6 ? memcmp(&o->addr6, &peer.addr6, sizeof(peer.addr6)) == 0
+					     : o->addr.s_addr == peer.addr.s_addr)) {
+			ERR(ld, line, "instance %s: database_peers: %s is listed twice (first at "
+			    "line %u)", in->name, text, o->line);
 			return 0;
 		}
+	}
 	if (in->n_db_peers == CONFIG_PEER_MAX) {
 		ERR(ld, line, "instance %s: database_peers: more than %d peers", in->name,
 		    CONFIG_PEER_MAX);
@@ -537,6 +581,15 @@ static int add_dbpeer(const struct config_ctx *ld, struct config_instance *in, c
 	in->db_peers = p;
 	in->db_peers[in->n_db_peers++] = peer;
 	return 0;
+}
+
+const char *config_dbpeer_text(const struct config_dbpeer *p, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	config_addr_text(p->family, &p->addr, &p->addr6, ip, sizeof(ip));
+	snprintf(buf, len, p->family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, p->port);
+	return buf;
 }
 
 static int add_track(const struct config_ctx *ld, struct config_instance *in, const char *item,

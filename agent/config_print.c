@@ -24,7 +24,7 @@ static void print_cmd(FILE *out, const char *key, const struct config_cmd *cmd)
 static void print_data_safety(const struct vigil_config *cfg, const struct config_instance *in,
 			      FILE *out)
 {
-	char a[16], b[16], c[16], ip[INET_ADDRSTRLEN];
+	char a[16], b[16], c[16], ip[INET6_ADDRSTRLEN + 8];
 
 	if (!in->manage_read_only && !in->witness)
 		return;
@@ -34,8 +34,7 @@ static void print_data_safety(const struct vigil_config *cfg, const struct confi
 	if (in->n_db_peers == 0)
 		fprintf(out, " none");
 	for (size_t i = 0; i < in->n_db_peers; i++)
-		fprintf(out, "%s %s:%u", i ? "," : "",
-			inet_ntop(AF_INET, &in->db_peers[i].addr, ip, sizeof(ip)), in->db_peers[i].port);
+		fprintf(out, "%s %s", i ? "," : "", config_dbpeer_text(&in->db_peers[i], ip, sizeof(ip)));
 	fprintf(out, ", witness %s", yesno(in->witness));
 	if (in->witness)
 		fprintf(out, " (witness_timeout %s)", DUR(in->witness_timeout_ms, a));

@@ -258,16 +258,6 @@ static void validate_family(struct vctx *v, struct config_instance *in)
 	if (!global6)
 		ERR(v, in->vips[0].line, "instance %s: virtual_ip: only link-local IPv6 addresses; "
 		    "add a global one (clients reach the VIP by it)", in->name);
-	/* The data-safety code names servers and masters by IPv4 address. */
-	if (in->manage_read_only)
-		ERR(v, config_key_line(&in->origin, "manage_read_only"), "instance %s: "
-		    "manage_read_only is not supported with IPv6 VIPs yet", in->name);
-	else if (in->witness && config_origin_has(&in->origin, "witness"))
-		ERR(v, config_key_line(&in->origin, "witness"), "instance %s: witness is not "
-		    "supported with IPv6 VIPs yet", in->name);
-	if (config_origin_has(&in->origin, "database_peers"))
-		ERR(v, config_key_line(&in->origin, "database_peers"), "instance %s: "
-		    "database_peers is not supported with IPv6 VIPs yet", in->name);
 peers:
 	for (size_t k = 0; k < in->n_peers; k++) {
 		const struct config_peer *p = &in->peers[k];
@@ -278,6 +268,20 @@ peers:
 		ERR(v, p->line, "instance %s: unicast_peer %s is %s but the instance's virtual_ip are "
 		    "%s: adverts go over the VIPs' family", in->name, ip,
 		    p->family == AF_INET6 ? "IPv6" : "IPv4", in->family == AF_INET6 ? "IPv6" : "IPv4");
+	}
+	/* The database peers are named as replicas name their master, by
+	 * the address of the interface the VIPs are on: the same family. */
+	for (size_t k = 0; k < in->n_db_peers; k++) {
+		const struct config_dbpeer *d = &in->db_peers[k];
+
+		if (d->family == in->family)
+			continue;
+		config_addr_text(d->family, &d->addr, &d->addr6, ip, sizeof(ip));
+		ERR(v, d->line, "instance %s: database_peers: %s is %s but the instance's virtual_ip "
+		    "are %s: list the servers by their %s addresses (replicas name their master by "
+		    "the address on the VIPs' network)", in->name, ip,
+		    d->family == AF_INET6 ? "IPv6" : "IPv4", in->family == AF_INET6 ? "IPv6" : "IPv4",
+		    in->family == AF_INET6 ? "IPv6" : "IPv4");
 	}
 }
 
@@ -410,19 +414,23 @@ static bool resolve_role_check(struct vctx *v, struct config_instance *in)
 	return true;
 }
 
-/* database_peers defaults to the unicast peers, at MySQL's port. */
+/* database_peers defaults to the unicast peers, at MySQL's port: over
+ * IPv4 only. Over IPv6 the unicast peers are the routers' link-local
+ * addresses (adverts come from those, RFC 5798 5.1.2.1), not the servers'
+ * MySQL addresses: database_peers must list them. */
 static int default_db_peers(struct config_instance *in)
 {
-	if (config_origin_has(&in->origin, "database_peers") || in->n_peers == 0)
+	if (config_origin_has(&in->origin, "database_peers") || in->n_peers == 0 ||
+	    in->family == AF_INET6)
 		return 0;
 	in->db_peers = calloc(in->n_peers, sizeof(*in->db_peers));
 	if (!in->db_peers)
 		return -ENOMEM;
 	in->n_db_peers = 0;
 	for (size_t k = 0; k < in->n_peers; k++) {
-		/* database_peers are IPv4 only for now: an IPv6 peer is not one. */
 		if (in->peers[k].family != AF_INET)
 			continue;
+		in->db_peers[in->n_db_peers].family = AF_INET;
 		in->db_peers[in->n_db_peers].addr = in->peers[k].addr;
 		in->db_peers[in->n_db_peers].port = CONFIG_MYSQL_PORT;
 		in->db_peers[in->n_db_peers].line = in->peers[k].line;
@@ -485,7 +493,11 @@ static int validate_data_safety(struct vctx *v, size_t i)
 		    duration_format(3 * in->advert_interval_ms, b, sizeof(b)));
 	if (default_db_peers(in) < 0)
 		return -ENOMEM;
-	if (in->manage_read_only && in->n_db_peers == 0)
+	if (in->manage_read_only && in->n_db_peers == 0 && in->family == AF_INET6)
+		ERR(v, mro_line, "instance %s: manage_read_only over IPv6 needs database_peers: "
+		    "adverts come from link-local addresses, which do not name the other servers; "
+		    "list them (e.g. database_peers = [2001:db8::12]:3306)", in->name);
+	else if (in->manage_read_only && in->n_db_peers == 0)
 		WARN(v, mro_line, "instance %s: manage_read_only without database_peers (or "
 		     "unicast_peer): only the master's advert source can be read, so a cold start "
 		     "cannot compare epochs with the other servers; list them in database_peers",

@@ -2,9 +2,46 @@
 // db_eligibility: the pure rule deciding whether this node's server may take the write VIP.
 #include "db_eligibility.h"
 
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+
+/* An IPv4 or IPv6 literal (brackets allowed) into 16 bytes; false if not one. */
+static bool host_addr(const char *h, int *family, unsigned char out[16])
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	size_t n = strlen(h);
+
+	if (n >= 2 && h[0] == '[' && h[n - 1] == ']' && n - 2 < sizeof(buf)) {
+		memcpy(buf, h + 1, n - 2);
+		buf[n - 2] = '\0';
+		h = buf;
+	}
+	memset(out, 0, 16);
+	if (inet_pton(AF_INET, h, out) == 1) {
+		*family = AF_INET;
+		return true;
+	}
+	if (inet_pton(AF_INET6, h, out) == 1) {
+		*family = AF_INET6;
+		return true;
+	}
+	return false;
+}
+
+bool db_host_same(const char *a, const char *b)
+{
+	unsigned char x[16], y[16];
+	int fx, fy;
+
+	if (!a || !b || !*a || !*b)
+		return false;
+	if (host_addr(a, &fx, x) && host_addr(b, &fy, y))
+		return fx == fy && memcmp(x, y, 16) == 0;
+	return strcasecmp(a, b) == 0;
+}
 
 static const char *peer_host(const struct db_peer_view *p)
 {
@@ -17,7 +54,7 @@ static const struct db_peer_view *own_master(const struct db_eligibility_input *
 	if (!in->self->is_replica)
 		return NULL;
 	for (size_t i = 0; i < in->n_peers; i++)
-		if (in->peers[i].host && strcmp(in->peers[i].host, in->self->master_host) == 0)
+		if (db_host_same(in->peers[i].host, in->self->master_host))
 			return &in->peers[i];
 	return NULL;
 }
@@ -66,7 +103,7 @@ static bool master_is_peer(const struct db_eligibility_input *in)
 	if (in->n_peers == 0)
 		return true; /* nothing to compare with: trust replication's config */
 	for (size_t i = 0; i < in->n_peers; i++)
-		if (in->peers[i].host && strcmp(in->peers[i].host, in->self->master_host) == 0)
+		if (db_host_same(in->peers[i].host, in->self->master_host))
 			return true;
 	return false;
 }
@@ -181,7 +218,7 @@ bool db_handover_candidate(const struct db_facts *peer, const char *self_addr,
 	}
 	/* Without this node's own address nothing proves the peer replicates
 	 * from this server rather than from some other one. */
-	if (!self_addr || !*self_addr || strcmp(peer->master_host, self_addr) != 0) {
+	if (!self_addr || !*self_addr || !db_host_same(peer->master_host, self_addr)) {
 		snprintf(why, len, "replicates from %s, not from this server%s",
 			 peer->master_host[0] ? peer->master_host : "nowhere",
 			 self_addr && *self_addr ? "" : " (this node's address is unknown)");

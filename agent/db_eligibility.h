@@ -45,6 +45,15 @@ struct db_facts {
 	struct gtid_list received;  /* Gtid_IO_Pos of a replica, @@gtid_binlog_pos otherwise */
 };
 
+/*
+ * Do two server names denote the same server? Master_Host is as the DBA
+ * wrote it in CHANGE MASTER, a configured peer as inet_ntop() spells it:
+ * IP literals (IPv6 ones possibly in brackets) are compared as addresses,
+ * so "2001:DB8:0::12" is "2001:db8::12"; anything else by its text,
+ * ignoring case. NULL or "" is no server.
+ */
+bool db_host_same(const char *a, const char *b);
+
 struct db_peer_view {
 	const char *host;           /* the peer's address as configured */
 	const struct db_facts *facts;

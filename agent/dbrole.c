@@ -144,8 +144,7 @@ static size_t poll_stmts(const struct dbrole *r, bool local, struct sqlbatch_stm
 
 static bool master_heard(struct dbrole *r)
 {
-	struct in_addr a;
-	return r->ops.master_heard(r->ctx, &a);
+	return r->ops.master_heard(r->ctx);
 }
 
 /*
@@ -392,8 +391,8 @@ static void peer_poll_done(struct sqlbatch *b, const struct sqlbatch_result *res
 		dbrole_parse_facts(r, res, &p->f);
 	} else {
 		if (p->f.known || !p->failing)
-			log_info(r->log, "instance %s: role: database peer %s:%u not readable: %s",
-				 r->conf.instance, p->host, p->port, res->error);
+			log_info(r->log, "instance %s: role: database peer %s not readable: %s",
+				 r->conf.instance, p->where, res->error);
 		p->f.known = false;
 	}
 	p->failing = !res->ok;
@@ -504,8 +503,12 @@ int dbrole_new(struct dbrole **out, struct ev_loop *loop, const struct logger *l
 	for (size_t i = 0; rc == 0 && i < conf->n_peers; i++) {
 		struct dbrole_peer *p = &r->peers[i];
 		p->r = r;
-		inet_ntop(AF_INET, &conf->peers[i].addr, p->host, sizeof(p->host));
+		bool v6 = conf->peers[i].family == AF_INET6;
+		inet_ntop(v6 ? AF_INET6 : AF_INET, v6 ? (const void *)&conf->peers[i].addr6
+						      : (const void *)&conf->peers[i].addr,
+			  p->host, sizeof(p->host));
 		p->port = conf->peers[i].port;
+		snprintf(p->where, sizeof(p->where), v6 ? "[%s]:%u" : "%s:%u", p->host, p->port);
 		struct sqlconn_target t = {
 			.host = p->host, .port = p->port, .defaults_file = r->defaults_file,
 		};
@@ -513,8 +516,10 @@ int dbrole_new(struct dbrole **out, struct ev_loop *loop, const struct logger *l
 		r->n_peers = i + 1;
 	}
 	if (rc == 0 && conf->witness) {
-		char vip[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &conf->vip, vip, sizeof(vip));
+		char vip[INET6_ADDRSTRLEN];
+		bool v6 = conf->vip_family == AF_INET6;
+		inet_ntop(v6 ? AF_INET6 : AF_INET, v6 ? (const void *)&conf->vip6 : (const void *)&conf->vip,
+			  vip, sizeof(vip));
 		struct sqlconn_target t = {
 			.host = vip,
 			.port = conf->peer_port,
@@ -634,12 +639,15 @@ void dbrole_vrrp_state(struct dbrole *r, enum vrrp_state state)
 	}
 }
 
-void dbrole_set_self_addr(struct dbrole *r, struct in_addr addr)
+void dbrole_set_self_addr(struct dbrole *r, int family, const void *addr)
 {
-	if (addr.s_addr == 0)
+	static const unsigned char zero[16];
+	size_t len = family == AF_INET6 ? 16 : 4;
+
+	r->self_addr[0] = '\0';
+	if (addr && memcmp(addr, zero, len) != 0 &&
+	    !inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, r->self_addr, sizeof(r->self_addr)))
 		r->self_addr[0] = '\0';
-	else
-		inet_ntop(AF_INET, &addr, r->self_addr, sizeof(r->self_addr));
 }
 
 const char *dbrole_busy(const struct dbrole *r)
@@ -672,13 +680,12 @@ bool dbrole_handover_peer(const struct dbrole *r, char *who, size_t len)
 		const struct dbrole_peer *p = &r->peers[i];
 		char why[160];
 		if (db_handover_candidate(&p->f, r->self_addr, r->conf.crit_lag_ms, why, sizeof(why))) {
-			snprintf(who, len, "%s:%u (%s)", p->host, p->port, why);
+			snprintf(who, len, "%s (%s)", p->where, why);
 			return true;
 		}
 		/* None yet: say why not, for each peer. */
 		if (off < len) {
-			int n = snprintf(who + off, len - off, "%s%s:%u %s", off ? "; " : "", p->host,
-					 p->port, why);
+			int n = snprintf(who + off, len - off, "%s%s %s", off ? "; " : "", p->where, why);
 			off += n > 0 ? (size_t)n : 0;
 		}
 	}

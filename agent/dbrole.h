@@ -41,7 +41,9 @@
  */
 
 struct dbrole_peer_conf {
+	int family;                        /* AF_INET or AF_INET6 */
 	struct in_addr addr;
+	struct in6_addr addr6;
 	uint16_t port;
 };
 
@@ -60,7 +62,9 @@ struct dbrole_conf {
 	bool stop_replication;             /* stop_replication_on_promote */
 	uint32_t crit_lag_ms;              /* eligibility: a replica lagging more is not */
 	bool witness;
-	struct in_addr vip;                /* what the witness connects to */
+	int vip_family;                    /* AF_INET or AF_INET6 */
+	struct in_addr vip;                /* what the witness connects to (IPv4) */
+	struct in6_addr vip6;              /* (IPv6: a global VIP) */
 	uint32_t witness_timeout_ms;
 };
 
@@ -83,8 +87,9 @@ struct dbrole_ops {
 	 * left writable while not master, a gate that timed out); the error
 	 * is logged and counted already. */
 	void (*alarm)(void *ctx, const char *what);
-	/* Is another node master right now, and which (its advert source)? */
-	bool (*master_heard)(void *ctx, struct in_addr *addr);
+	/* Is another node master right now? (Which one is not asked: over
+	 * IPv6 the advert source is a link-local address, no server's.) */
+	bool (*master_heard)(void *ctx);
 	/* Optional (quorum on etcd): may the server be opened now? The gate
 	 * waits before read_only = OFF until it may (dbrole_permit()). */
 	bool (*may_write)(void *ctx);
@@ -184,10 +189,12 @@ bool dbrole_demote_refused(const struct dbrole *r);
  * is one. */
 bool dbrole_handover_peer(const struct dbrole *r, char *who, size_t len);
 
-/* This node's own address (the interface's primary, the one replicas
- * use as Master_Host), so a contest can tell its own replica; 0.0.0.0 =
- * unknown. */
-void dbrole_set_self_addr(struct dbrole *r, struct in_addr addr);
+/* This node's own address (the interface's primary IPv4 address, or its
+ * first global IPv6 one that is no VIP: the one replicas use as
+ * Master_Host), so a contest can tell its own replica. family AF_INET
+ * (addr a struct in_addr) or AF_INET6 (a struct in6_addr); addr NULL or
+ * all zero = unknown. */
+void dbrole_set_self_addr(struct dbrole *r, int family, const void *addr);
 
 /* What the role is in the middle of, which a reload or a restart must not
  * cut short: "a promotion gate", "a demotion", "a contest of two

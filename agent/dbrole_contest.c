@@ -105,7 +105,7 @@ static void contest_peer_done(struct sqlbatch *b, const struct sqlbatch_result *
 		 * The gating side counts the same way, so both decide alike. */
 		const char *mh = sqlbatch_value(res, 2, 0, "Master_Host");
 		const char *io = sqlbatch_value(res, 2, 0, "Slave_IO_Running");
-		if (r->self_addr[0] && mh && strcmp(mh, r->self_addr) == 0 && io && strcmp(io, "No") != 0 &&
+		if (r->self_addr[0] && db_host_same(mh, r->self_addr) && io && strcmp(io, "No") != 0 &&
 		    theirs < r->contest_our_epoch) {
 			log_info(r->log, "instance %s: contest: %s replicates from this server: its epoch counts as ours",
 				 r->conf.instance, p->host);
@@ -132,16 +132,41 @@ static void contest_peer_done(struct sqlbatch *b, const struct sqlbatch_result *
 			  : r->contest_our_epoch < r->contest_best ? -1 : 0, why);
 }
 
+/*
+ * The database peer of the master heard (its advert source a), or NULL
+ * when it cannot be told (then every peer is asked).
+ *
+ * IPv4: the advert source is the other node's primary address, which
+ * database_peers (by default the unicast peers) name it by.
+ * IPv6: adverts come from link-local addresses (RFC 5798 5.1.2.1), which
+ * name no server; the master is told from database_peers alone: the only
+ * peer, or else the only peer whose server was no replica at its last
+ * poll (the others replicate; a master's server does not).
+ */
 static struct dbrole_peer *peer_by_addr(struct dbrole *r, const struct vrrp_fsm_addr *a)
 {
-	if (a->len != 4)
+	if (a->len == 4) {
+		char host[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, a->bytes, host, sizeof(host));
+		for (size_t i = 0; i < r->n_peers; i++)
+			if (db_host_same(r->peers[i].host, host))
+				return &r->peers[i];
 		return NULL;
-	char host[INET_ADDRSTRLEN];
-	inet_ntop(AF_INET, a->bytes, host, sizeof(host));
-	for (size_t i = 0; i < r->n_peers; i++)
-		if (strcmp(r->peers[i].host, host) == 0)
-			return &r->peers[i];
-	return NULL;
+	}
+	if (a->len != 16)
+		return NULL;
+	if (r->n_peers == 1)
+		return &r->peers[0];
+	struct dbrole_peer *found = NULL;
+	for (size_t i = 0; i < r->n_peers; i++) {
+		struct dbrole_peer *p = &r->peers[i];
+		if (!p->f.known || p->f.is_replica)
+			continue;
+		if (found)
+			return NULL; /* two candidates: ask them all */
+		found = p;
+	}
+	return found;
 }
 
 static void contest_local_done(struct sqlbatch *b, const struct sqlbatch_result *res, void *ctx)
@@ -227,10 +252,10 @@ void dbrole_run_contest(struct dbrole *r)
 void dbrole_contest(struct dbrole *r, const struct vrrp_fsm_advert *peer)
 {
 	r->stats.contests++;
-	char who[64] = "nobody heard: this node was frozen";
-	if (peer->priority && peer->src.len == 4) {
-		char a[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, peer->src.bytes, a, sizeof(a));
+	char who[80] = "nobody heard: this node was frozen";
+	if (peer->priority && (peer->src.len == 4 || peer->src.len == 16)) {
+		char a[INET6_ADDRSTRLEN];
+		inet_ntop(peer->src.len == 16 ? AF_INET6 : AF_INET, peer->src.bytes, a, sizeof(a));
 		snprintf(who, sizeof(who), "%s priority %u", a, peer->priority);
 	}
 	log_warn(r->log, "instance %s: contest: another master (%s): read-only and no ARP until the epochs are compared",
@@ -258,7 +283,7 @@ void dbrole_contest(struct dbrole *r, const struct vrrp_fsm_advert *peer)
 		/* A replica of that very master gets its epoch rows through
 		 * replication, and the gate waits for all of them: count them
 		 * as ours (then priority decides). */
-		if (r->self.is_replica && strcmp(r->self.master_host, p->host) == 0 && p->f.epoch > ours)
+		if (r->self.is_replica && db_host_same(r->self.master_host, p->host) && p->f.epoch > ours)
 			ours = p->f.epoch;
 		snprintf(why, sizeof(why), "gating here at epoch %" PRIu64 "%s, %s polled at %" PRIu64,
 			 r->self.epoch, ours != r->self.epoch ? " (its replica: the same)" : "", p->host, p->f.epoch);

@@ -407,7 +407,7 @@ static void local_done(struct sqlbatch *b, const struct sqlbatch_result *res, vo
 	const char *mh = sqlbatch_value(res, 0, 0, "Master_Host");
 	r->gate_old = NULL;
 	for (size_t i = 0; mh && i < r->n_peers; i++)
-		if (strcmp(r->peers[i].host, mh) == 0)
+		if (db_host_same(r->peers[i].host, mh))
 			r->gate_old = &r->peers[i];
 	if (!r->gate_old)
 		log_info(r->log, "instance %s: gate: the old master %s is not among database_peers: waiting for what this replica received",

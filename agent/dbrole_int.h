@@ -20,7 +20,8 @@ enum dbrole_job {
 
 struct dbrole_peer {
 	struct dbrole *r;
-	char host[INET_ADDRSTRLEN];
+	char host[INET6_ADDRSTRLEN];
+	char where[INET6_ADDRSTRLEN + 8]; /* "host:port", "[host]:port" for IPv6 */
 	uint16_t port;
 	struct sqlbatch *b;
 	struct db_facts f;
@@ -62,7 +63,7 @@ struct dbrole {
 	int semisync_state;               /* -1 unknown, 0 off, 1 AFTER_COMMIT, 2 AFTER_SYNC */
 	uint32_t semisync_timeout_ms;     /* rpl_semi_sync_master_timeout, 0 when off */
 	struct db_facts self;
-	char self_addr[INET_ADDRSTRLEN];  /* this node's own address, as replicas name it */
+	char self_addr[INET6_ADDRSTRLEN]; /* this node's own address, as replicas name it */
 	uint64_t self_ms;                 /* when the local server last answered a poll */
 	uint64_t gen;                     /* look generation: bumped when what was seen goes stale */
 	uint64_t look_gen;                /* eligibility waits for polls of this generation (0: no) */

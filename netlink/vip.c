@@ -599,3 +599,31 @@ int vip_link_local(struct vip_set *vs, const struct vip_addr *exclude, size_t n_
 	free(have);
 	return rc ? report(err, errlen, rc, vs, "link-local address", NULL) : 0;
 }
+
+int vip_global6(struct vip_set *vs, const struct vip_addr *exclude, size_t n_exclude,
+		struct in6_addr *out, char *err, size_t errlen)
+{
+	if (!vs || !out || (n_exclude && !exclude) || vs->family != AF_INET6)
+		return report(err, errlen, -EINVAL, vs, "global IPv6 address", NULL);
+	int ifindex = prepare(vs);
+	if (ifindex < 0)
+		return report(err, errlen, ifindex, vs, "global IPv6 address", NULL);
+	struct vip_ifaddr *have;
+	size_t n_have;
+	int rc = dump_ifaddrs(vs, ifindex, &have, &n_have);
+	if (rc < 0)
+		return report(err, errlen, rc, vs, "global IPv6 address", NULL);
+	rc = -EADDRNOTAVAIL;
+	for (size_t i = 0; i < n_have; i++) {
+		const struct vip_ifaddr *e = &have[i];
+		if (e->scope != RT_SCOPE_UNIVERSE || IN6_IS_ADDR_LINKLOCAL(&e->a.addr6) ||
+		    (e->flags & IFA_F_DADFAILED) ||
+		    addr_in(exclude, n_exclude, &e->a) || addr_in(vs->held, vs->n_held, &e->a))
+			continue;
+		*out = e->a.addr6;
+		rc = 0;
+		break;
+	}
+	free(have);
+	return rc ? report(err, errlen, rc, vs, "global IPv6 address", NULL) : 0;
+}

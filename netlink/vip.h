@@ -184,4 +184,14 @@ int vip_primary(struct vip_set *vs, const struct vip_addr *exclude, size_t n_exc
 int vip_link_local(struct vip_set *vs, const struct vip_addr *exclude, size_t n_exclude,
 		   struct in6_addr *out, char *err, size_t errlen);
 
+/*
+ * The interface's own global IPv6 address, the one other hosts (a replica
+ * naming its master) reach this host by: the first of scope global that is
+ * not a failed duplicate, not held by this set and not in exclude (the
+ * VIPs). Returns 0, -EADDRNOTAVAIL (none), -ENODEV, -ENOMEM, -ETIMEDOUT or
+ * a negative errno.
+ */
+int vip_global6(struct vip_set *vs, const struct vip_addr *exclude, size_t n_exclude,
+		struct in6_addr *out, char *err, size_t errlen);
+
 #endif

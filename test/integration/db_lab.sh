@@ -38,6 +38,16 @@
 # Servers listen on 0.0.0.0:3306 inside their namespaces (so on the VIP
 # too); h1 has server_id 1, h2 server_id 2, h3 server_id 3.
 #
+# IPv6 (DB_FAMILY=6, set before sourcing this file): the same lab over
+# IPv6. Every host also gets 2001:db8:1::N/64 (N: the last byte of its
+# IPv4 address, so h1 2001:db8:1::11, c 2001:db8:1::13), the VIP is
+# 2001:db8:1::100/64 (DB_VIP), servers listen on [::]:3306, replication,
+# database_peers, the checks (host = ::1) and the clients use IPv6
+# addresses only. Helpers that name the VIP's family:
+#   db_addr HOST              HOST's database address (IPv4 or IPv6)
+#   db_vip_holder / db_vip_held_by "H..." / db_vip_on HOST
+#                             lab_vip_holder and friends for $DB_VIP
+#
 # Data safety (docs/data-safety.md; the ds_*.sh scenarios). Knobs read
 # by db_lab_up (set them before the call; DB_PROFILE=ds sets every default
 # below to its data-safety value, each knob still wins):
@@ -113,11 +123,35 @@
 # shellcheck source=../lab/mariadb.sh
 . "$here/../lab/mariadb.sh"
 
-DB_VIP=198.18.0.100
+DB_FAMILY=${DB_FAMILY:-4}
+if [ "$DB_FAMILY" = 6 ]; then
+	DB_VIP=2001:db8:1::100 DB_VIP_PLEN=64 DB_BIND=:: DB_CHECK_HOST=::1
+else
+	DB_VIP=198.18.0.100 DB_VIP_PLEN=24 DB_BIND=0.0.0.0 DB_CHECK_HOST=127.0.0.1
+fi
 DB_APP_USER=app
 DB_APP_PASSWORD=app-pw
 
 db_dir() { printf '%s/db-%s\n' "$LAB_DIR" "$1"; }
+
+# db_addr HOST: see the header.
+db_addr() {
+	local a
+	a=$(lab_addr "$1") || return 1
+	if [ "$DB_FAMILY" = 6 ]; then printf '2001:db8:1::%s\n' "${a##*.}"; else printf '%s\n' "$a"; fi
+}
+
+db_vip_holder() {
+	if [ "$DB_FAMILY" = 6 ]; then lab_vip6_holder "$DB_VIP"; else lab_vip_holder "$DB_VIP"; fi
+}
+db_vip_held_by() { [ "$(db_vip_holder)" = "${1:-}" ]; }
+# db_vip_on HOST: HOST carries the VIP, whoever else does (cheap: polled
+# while timing a takeover).
+db_vip_on() {
+	local f=-4 w=inet
+	[ "$DB_FAMILY" != 6 ] || f=-6 w=inet6
+	[[ $(ip -n "$(lab_ns "$1")" $f -o addr show dev "$LAB_IFACE" 2>/dev/null) == *" $w $DB_VIP/"* ]]
+}
 db_sql() { mdb_sql "$(db_dir "$1")" "$2"; }
 
 # _db_profile: fill every unset knob (see the header) from DB_PROFILE.
@@ -164,13 +198,24 @@ db_lab_up() {
 	if [ "$DB_NODES" = 3 ] && [ -z "${LAB_ADDR[h3]+x}" ]; then
 		lab_add_host h3 198.18.0.14 || return 1
 	fi
+	if [ "$DB_FAMILY" = 6 ]; then
+		for h in "${DB_HOSTS[@]}" c; do
+			[[ $(ip -n "$(lab_ns $h)" -6 -o addr show dev "$LAB_IFACE") == *" $(db_addr $h)/"* ]] ||
+				lab_add_addr6 $h "$(db_addr $h)/64" || return 1
+		done
+		# VRRP over IPv6 sends from the link-local addresses.
+		lab_wait_ll 5000 "${DB_HOSTS[@]}" c >/dev/null || {
+			echo "db_lab_up: no usable link-local addresses" >&2
+			return 1
+		}
+	fi
 	for h in "${DB_HOSTS[@]}"; do
 		mdb_init "$(db_dir $h)" &&
 			MDB_GTID_STRICT=$DB_GTID_STRICT MDB_SEMISYNC=$DB_SEMISYNC \
 			MDB_SEMISYNC_TIMEOUT=$DB_SEMISYNC_TIMEOUT \
 			MDB_SEMISYNC_WAIT_NO_SLAVE=$DB_SEMISYNC_WAIT_NO_SLAVE \
 			MDB_READ_ONLY=$DB_READ_ONLY_CNF \
-			MDB_SERVER_ID=${h#h} mdb_start "$(db_dir $h)" "$(lab_ns $h)" 3306 0.0.0.0 || {
+			MDB_SERVER_ID=${h#h} mdb_start "$(db_dir $h)" "$(lab_ns $h)" 3306 "$DB_BIND" || {
 			echo "db_lab_up: cannot start MariaDB on $h" >&2
 			return 1
 		}
@@ -184,7 +229,7 @@ db_lab_up() {
 		# A replica's SQL thread would wait out the semi-sync timeout at
 		# its first applied event (see mdb_semisync_settle).
 		! _db_semisync_waits || mdb_semisync_settle "$(db_dir $r)" || return 1
-		mdb_make_replica "$(db_dir $r)" "$(db_dir h1)" "$(lab_addr h1)" 3306 || return 1
+		mdb_make_replica "$(db_dir $r)" "$(db_dir h1)" "$(db_addr h1)" 3306 || return 1
 	done
 	# Made on the primary, replicated to the replicas.
 	mdb_add_vigil_user "$(db_dir h1)" % "$DB_VIGIL_PRIV" "$LAB_DIR/h1.cnf" || return 1
@@ -252,16 +297,16 @@ db_vigil_conf() {
 		*) rest+=("$kv") ;;
 		esac
 	done
-	tail=$(printf '[check ping]\ntype = mysql_ping\nhost = 127.0.0.1\nport = 3306\n%s' \
-		"$(tr ';' '\n' <<<"$ping")")
+	tail=$(printf '[check ping]\ntype = mysql_ping\nhost = %s\nport = 3306\n%s' \
+		"$DB_CHECK_HOST" "$(tr ';' '\n' <<<"$ping")")
 	track="track = ping"
 	if [ "$lag" = 1 ]; then
-		tail+=$(printf '\n\n[check lag]\ntype = mysql_replication\nhost = 127.0.0.1\nport = 3306\n%s' \
-			"$(tr ';' '\n' <<<"$lagkeys")")
+		tail+=$(printf '\n\n[check lag]\ntype = mysql_replication\nhost = %s\nport = 3306\n%s' \
+			"$DB_CHECK_HOST" "$(tr ';' '\n' <<<"$lagkeys")")
 		track="track = ping, lag"
 	fi
 	[ -z "$inst" ] || track+=$'\n'$(tr ';' '\n' <<<"$inst")
-	vigil_conf "$file" router_id="$host" \
+	vigil_conf "$file" router_id="$host" vips="$DB_VIP/$DB_VIP_PLEN" \
 		global_extra="mysql_defaults_file = $LAB_DIR/$host.cnf" \
 		extra="$track" tail="$tail" "${rest[@]}"
 }
@@ -284,7 +329,7 @@ db_time_takeover() {
 	local t0=$1
 	t_vip=
 	while [ $(($(now_ms) - t0)) -lt "$2" ]; do
-		if vip_on h2 eth0 "$DB_VIP"; then t_vip=$(($(now_ms) - t0)); break; fi
+		if db_vip_on h2; then t_vip=$(($(now_ms) - t0)); break; fi
 		sleep 0.005
 	done
 	t_cli=
@@ -377,7 +422,7 @@ db_rejoin() {
 	local host=$1 primary=$2
 	db_sql "$host" "STOP SLAVE; SET GLOBAL gtid_slave_pos = @@global.gtid_binlog_pos" || return 1
 	! _db_semisync_waits || mdb_semisync_settle "$(db_dir "$host")" || return 1
-	mdb_make_replica "$(db_dir "$host")" "$(db_dir "$primary")" "$(lab_addr "$primary")" 3306
+	mdb_make_replica "$(db_dir "$host")" "$(db_dir "$primary")" "$(db_addr "$primary")" 3306
 }
 
 # db_caught_up HOST PRIMARY: HOST has applied everything in PRIMARY's binlog
@@ -405,7 +450,7 @@ db_mysqld_signal() {
 # db_mysqld_restart HOST: start HOST's stopped server again (same datadir,
 # my.cnf and server_id); waits until it answers; tracked for teardown.
 db_mysqld_restart() {
-	MDB_SERVER_ID=${1#h} mdb_start "$(db_dir "$1")" "$(lab_ns "$1")" 3306 0.0.0.0 || return 1
+	MDB_SERVER_ID=${1#h} mdb_start "$(db_dir "$1")" "$(lab_ns "$1")" 3306 "$DB_BIND" || return 1
 	lab_track "$(mdb_pid "$(db_dir "$1")")" "$1" mariadbd
 }
 
@@ -427,16 +472,18 @@ db_thaw() {
 db_vip_clear() {
 	local h
 	for h in "${LAB_HOSTS[@]}"; do
-		ip -n "$(lab_ns "$h")" addr del "$DB_VIP/24" dev "$LAB_IFACE" 2>/dev/null || true
+		ip -n "$(lab_ns "$h")" addr del "$DB_VIP/$DB_VIP_PLEN" dev "$LAB_IFACE" 2>/dev/null || true
 	done
 	return 0
 }
 
-# db_ds_peers HOST: the other database hosts' addresses, comma-separated.
+# db_ds_peers HOST: the other database hosts' addresses, comma-separated
+# (IPv6: [ADDR]:3306).
 db_ds_peers() {
 	local h out=()
 	for h in "${DB_HOSTS[@]}"; do
-		[ "$h" = "$1" ] || out+=("$(lab_addr "$h")")
+		[ "$h" != "$1" ] || continue
+		if [ "$DB_FAMILY" = 6 ]; then out+=("[$(db_addr "$h")]:3306"); else out+=("$(db_addr "$h")"); fi
 	done
 	local IFS=,
 	printf '%s\n' "${out[*]}"
@@ -486,7 +533,7 @@ db_watch() {
 	local n=$1 ms=$2 want=$3 i miss=0 multi=0 any=0 holder w t0 left
 	t0=$(now_ms)
 	for ((i = 0; i < n; i++)); do
-		holder=$(lab_vip_holder "$DB_VIP")
+		holder=$(db_vip_holder)
 		w=$(db_writable_hosts)
 		[ "$holder" = "$want" ] || miss=$((miss + 1))
 		set -- $w
@@ -683,7 +730,7 @@ db_writer_report() {
 		awk '{ printf "%s%s: %s", (NR > 1 ? ", " : ""), "server " $2, $1 }')
 	printf '  figures: %s acknowledged writes (%s); lost on %s: %s; errors: %s; longest time without a write: %s ms; VIP on: %s\n' \
 		"$(db_writer_acked)" "${sids:-none}" "$1" "$(db_writer_missing "$1")" \
-		"$(db_writer_error_summary)" "$(db_writer_max_gap_ms)" "$(lab_vip_holder "$DB_VIP")"
+		"$(db_writer_error_summary)" "$(db_writer_max_gap_ms)" "$(db_vip_holder)"
 }
 
 # db_ds_start RUN PRIMARY [BACKUP...]: start PRIMARY's vigild (vigil_run
@@ -696,9 +743,9 @@ db_ds_start() {
 	local run=$1 p=$2 h ms
 	shift 2
 	vigil_run "$p" "$run"
-	ms=$(lab_wait_for 10000 eval "lab_vip_held_by $DB_VIP $p && db_is_writable $p") || {
+	ms=$(lab_wait_for 10000 eval "db_vip_held_by $p && db_is_writable $p") || {
 		echo "db_ds_start: $p does not hold the VIP with a writable server after $ms ms" \
-			"(VIP on '$(lab_vip_holder $DB_VIP)', read_only=$(db_read_only "$p"))" >&2
+			"(VIP on '$(db_vip_holder)', read_only=$(db_read_only "$p"))" >&2
 		return 1
 	}
 	for h in "$@"; do vigil_run "$h" "$run"; done

@@ -588,11 +588,91 @@ static void test_ipv6_instance(void **state)
 		     7, "vrid 1 on eth0 is already used by instance 'a' (line 3) for IPv6");
 	expect_error(BASE6 "[instance b]\ninterface = eth1\nvrid = 1\nvirtual_ip = 2001:db8:1::100/64\n",
 		     8, "virtual_ip 2001:db8:1::100 is also in instance 'a' (line 4)");
-	/* The data-safety code is IPv4 only for now. */
-	expect_error(BASE6 "track = p\nmanage_read_only = yes\n" PING, 6,
-		     "manage_read_only is not supported with IPv6 VIPs yet");
-	expect_error(BASE6 "track = p\nwitness = yes\n" PING, 6,
-		     "witness is not supported with IPv6 VIPs yet");
+}
+
+/* Data safety over IPv6: database_peers by IPv6 address, bracketed with a
+ * port or bare; never the unicast peers (link-local advert sources). */
+#define PING6 "[check p]\ntype = mysql_ping\nhost = ::1\n"
+static void test_data_safety_ipv6(void **state)
+{
+	static const char text[] =
+		BASE6
+		"unicast_peer = fe80::2\n"                            /* 5 */
+		"track = p\n"
+		"manage_read_only = yes\n"
+		"database_peers = [2001:db8:1::12]:3307, 2001:DB8:1::13\n"
+		"database_peers = [2001:db8:1::14]\n"
+		"virtual_ip = fe80::100/64\n"                         /* 10 */
+		PING6;
+	struct loaded l;
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	(void)state;
+	load(&l, text);
+	dump(&l.diag);
+	assert_int_equal(l.rc, 0);
+	assert_int_equal(l.diag.errors, 0);
+	const struct config_instance *in = &l.cfg->instances[0];
+	assert_int_equal(in->family, AF_INET6);
+	assert_true(in->manage_read_only);
+	assert_true(in->witness);
+	assert_int_equal(in->n_db_peers, 3);  /* the unicast peer is not one */
+	assert_int_equal(in->db_peers[0].family, AF_INET6);
+	assert_string_equal(config_dbpeer_text(&in->db_peers[0], buf, sizeof(buf)),
+			    "[2001:db8:1::12]:3307");
+	assert_int_equal(in->db_peers[0].line, 8);
+	assert_string_equal(config_dbpeer_text(&in->db_peers[1], buf, sizeof(buf)),
+			    "[2001:db8:1::13]:3306");
+	assert_string_equal(config_dbpeer_text(&in->db_peers[2], buf, sizeof(buf)),
+			    "[2001:db8:1::14]:3306");
+	assert_int_equal(in->db_peers[2].line, 9);
+	unload(&l);
+
+	/* witness alone needs no database_peers */
+	load(&l, BASE6 "track = p\nwitness = yes\n" PING6);
+	dump(&l.diag);
+	assert_int_equal(l.rc, 0);
+	assert_true(l.cfg->instances[0].witness);
+	assert_int_equal(l.cfg->instances[0].n_db_peers, 0);
+	unload(&l);
+
+	/* manage_read_only over IPv6 names the servers by database_peers only */
+	expect_error(BASE6 "unicast_peer = fe80::2\ntrack = p\nmanage_read_only = yes\n" PING6, 7,
+		     "instance a: manage_read_only over IPv6 needs database_peers: adverts come "
+		     "from link-local addresses");
+	/* one family per instance: database_peers too */
+	expect_error(BASE6 "track = p\nmanage_read_only = yes\n"
+		     "database_peers = 2001:db8:1::12, 198.18.0.12:3306\n" PING6, 7,
+		     "instance a: database_peers: 198.18.0.12 is IPv4 but the instance's virtual_ip "
+		     "are IPv6");
+	expect_error(BASE_P "manage_read_only = yes\ndatabase_peers = 198.18.0.2\n"
+		     "database_peers = [2001:db8::12]:3306\n" PING, 8,
+		     "instance a: database_peers: 2001:db8::12 is IPv6 but the instance's virtual_ip "
+		     "are IPv4");
+	/* the forms */
+	expect_error(BASE6 "track = p\ndatabase_peers = [2001:db8::12\n" PING6, 6,
+		     "instance a: database_peers: '[2001:db8::12' is not [IPV6] or [IPV6]:PORT");
+	expect_error(BASE6 "track = p\ndatabase_peers = [2001:db8::12]3306\n" PING6, 6,
+		     "'[2001:db8::12]3306' is not [IPV6] or [IPV6]:PORT");
+	expect_error(BASE6 "track = p\ndatabase_peers = [198.18.0.12]:3306\n" PING6, 6,
+		     "instance a: database_peers: '[198.18.0.12]' is not an IPv6 address");
+	expect_error(BASE6 "track = p\ndatabase_peers = [2001:db8::12]:0\n" PING6, 6,
+		     "instance a: database_peers: '[2001:db8::12]:0': port must be 1..65535");
+	expect_error(BASE6 "track = p\ndatabase_peers = [2001:db8::12]:\n" PING6, 6,
+		     "'[2001:db8::12]:': port must be 1..65535");
+	expect_error(BASE6 "track = p\ndatabase_peers = 2001:db8::12:3306:x\n" PING6, 6,
+		     "instance a: database_peers: '2001:db8::12:3306:x' is not ADDR or ADDR:PORT");
+	expect_error(BASE6 "track = p\ndatabase_peers = fe80::12\n" PING6, 6,
+		     "instance a: database_peers: fe80::12 is not a unicast IPv6 address a server "
+		     "can be reached at");
+	expect_error(BASE6 "track = p\ndatabase_peers = [ff02::12]:3306\n" PING6, 6,
+		     "database_peers: ff02::12 is not a unicast IPv6 address");
+	expect_error(BASE6 "track = p\ndatabase_peers = ::\n" PING6, 6,
+		     "database_peers: :: is not a unicast IPv6 address");
+	/* one server, two spellings */
+	expect_error(BASE6 "track = p\ndatabase_peers = 2001:db8::12\n"
+		     "database_peers = [2001:DB8:0::12]:3306\n" PING6, 7,
+		     "instance a: database_peers: [2001:db8::12]:3306 is listed twice (first at line 6)");
 }
 
 static void test_required_keys(void **state)
@@ -955,9 +1035,9 @@ static void test_database_peers_errors(void **state)
 {
 	(void)state;
 	expect_error(BASE_P "database_peers = db2\n" PING, 6,
-		     "instance a: database_peers: 'db2' is not an IPv4 address");
+		     "instance a: database_peers: 'db2' is not an IP address (vigil does no name lookups");
 	expect_error(BASE_P "database_peers = 300.1.1.1:3306\n" PING, 6,
-		     "instance a: database_peers: '300.1.1.1' is not an IPv4 address");
+		     "instance a: database_peers: '300.1.1.1' is not an IP address");
 	expect_error(BASE_P "database_peers = 198.18.0.2:0\n" PING, 6,
 		     "instance a: database_peers: '198.18.0.2:0': port must be 1..65535");
 	expect_error(BASE_P "database_peers = 198.18.0.2:65536\n" PING, 6,
@@ -966,8 +1046,9 @@ static void test_database_peers_errors(void **state)
 		     "'198.18.0.2:': port must be 1..65535");
 	expect_error(BASE_P "database_peers = 198.18.0.2:x\n" PING, 6,
 		     "'198.18.0.2:x': port must be 1..65535");
-	expect_error(BASE_P "database_peers = 2001:db8::2\n" PING, 6,
-		     "database_peers: '2001:db8::2': IPv6 is not supported yet");
+	expect_error(BASE_P "database_peers = 2001:db8::2:x:y\n" PING, 6,
+		     "database_peers: '2001:db8::2:x:y' is not ADDR or ADDR:PORT (an IPv4 address, "
+		     "an IPv6 one, or [IPV6]:PORT");
 	expect_error(BASE_P "database_peers = 198.18.0.2,,198.18.0.3\n" PING, 6,
 		     "database_peers: empty item in list");
 	expect_error(BASE_P "database_peers = 198.18.0.2\ndatabase_peers = 198.18.0.2:3306\n" PING,
@@ -1294,6 +1375,7 @@ int main(void)
 		cmocka_unit_test(test_data_safety_values),
 		cmocka_unit_test(test_data_safety_value_errors),
 		cmocka_unit_test(test_database_peers_errors),
+		cmocka_unit_test(test_data_safety_ipv6),
 		cmocka_unit_test(test_data_safety_rules),
 		cmocka_unit_test(test_file_long_line),
 		cmocka_unit_test(test_file_name_in_messages),

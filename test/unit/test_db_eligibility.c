@@ -391,6 +391,15 @@ static const struct elig_case master_host_cases[] = {
 	  .peers = { PEER(H1, DOWN) }, .n_peers = 1,
 	  .want = true, .why = { "its master is gone" } },
 	/* Before the lag rule. */
+	/* IPv6: Master_Host as the DBA spelled it, the peer as inet_ntop does. */
+	{ .name = "IPv6 master among peers, another spelling",
+	  .self = REPLICA(DB_IO_YES, true, "2001:DB8:0::11", 1, "0-1-5"),
+	  .peers = { PEER("2001:db8::11", PRIMARY(1, "0-1-5")) }, .n_peers = 1,
+	  .want = true, .why = { "replica of 2001:DB8:0::11, caught up" } },
+	{ .name = "IPv6 master not among peers",
+	  .self = REPLICA(DB_IO_YES, true, "2001:db8::9", 1, "0-1-5"),
+	  .peers = { PEER("2001:db8::11", PRIMARY(1, "0-1-5")) }, .n_peers = 1,
+	  .want = false, .why = { "replicates from 2001:db8::9", "not one of database_peers" } },
 	{ .name = "foreign master beats lag",
 	  .self = LAGGING(DB_IO_YES, true, 99000, 1, "0-1-5"),
 	  .peers = { PEER(H2, STANDALONE(1, "0-1-5")) }, .n_peers = 1, .crit = 30000,
@@ -781,6 +790,21 @@ static void why_sentences(void **s)
 /* ---- vigilctl resign: may a peer take over this master's writes? -------- */
 
 /* Seen from the master H1: each peer kind, its verdict and reason. */
+static void host_same(void **s)
+{
+	(void)s;
+	assert_true(db_host_same("198.18.0.11", "198.18.0.11"));
+	assert_false(db_host_same("198.18.0.11", "198.18.0.1"));
+	assert_true(db_host_same("2001:db8::11", "2001:DB8:0:0::11"));
+	assert_true(db_host_same("[2001:db8::11]", "2001:db8::11"));
+	assert_false(db_host_same("2001:db8::11", "2001:db8::12"));
+	/* ::ffff:198.18.0.11 is another family's spelling: not the same. */
+	assert_false(db_host_same("::ffff:198.18.0.11", "198.18.0.11"));
+	assert_true(db_host_same("db1.example", "DB1.example"));
+	assert_false(db_host_same("", ""));
+	assert_false(db_host_same(NULL, "198.18.0.11"));
+}
+
 static void handover_candidate(void **s)
 {
 	(void)s;
@@ -829,6 +853,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rule1_local_unknown),
 		cmocka_unit_test(handover_candidate),
+		cmocka_unit_test(host_same),
 		cmocka_unit_test(rule2_newer_peer),
 		cmocka_unit_test(rule3_writable_primary),
 		cmocka_unit_test(rule4_sql_stopped),
