@@ -514,10 +514,10 @@ static bool role_master_heard(void *ctx)
 	return m->heard_ms + vrrp_fsm_master_down_interval_ms(fsm) >= monotime_ms();
 }
 
-static void inst_witness_start(void *ctx, uint32_t seq, bool silence)
+static void inst_witness_start(void *ctx, uint32_t seq, enum vrrp_fsm_reason cause)
 {
 	struct agent_instance *ai = ctx;
-	agent_lease_probe_start(ai, seq, silence);
+	agent_lease_probe_start(ai, seq, cause);
 }
 
 static void inst_witness_cancel(void *ctx)
@@ -973,7 +973,7 @@ void agent_vrrp_conf(const struct config_instance *ci, struct vrrp_instance_conf
 			/* With [quorum] a takeover on silence also waits for the key. */
 			.witness_lead_ms = ci->witness || ci->quorum ? ci->witness_timeout_ms : 0,
 			.contest = ci->manage_read_only,
-			.corroborate_handover = ci->quorum,
+			.corroborate_all = ci->quorum,
 		},
 		.csum = ci->checksum == CONFIG_CHECKSUM_PSEUDO_HEADER ? VRRP_CSUM_PSEUDO_HEADER
 			: ci->checksum == CONFIG_CHECKSUM_RFC9568 ? VRRP_CSUM_RFC9568

@@ -70,6 +70,9 @@ struct agent_instance {
 	bool probe_vip_pending;         /* the witness's answer is awaited */
 	bool probe_key_pending;         /* the key's */
 	bool probe_key_won;
+	bool quorum_handover;           /* handing the key to a candidate: the demotion runs */
+	uint8_t lease_priority;         /* the priority agent_lease_update() last saw */
+	uint32_t semisync_advised_ms;   /* the semi-sync timeout last warned about */
 };
 
 struct agent {
@@ -159,7 +162,7 @@ int agent_build_quorum(struct agent_instance *ai, const struct vigil_config *cfg
 /* Two [quorum] sections that run the same (a reload may not change it). */
 bool agent_quorum_conf_equal(const struct config_quorum *a, const struct config_quorum *b);
 /* The takeover probe: the witness (when configured) and the key. */
-void agent_lease_probe_start(struct agent_instance *ai, uint32_t seq, bool silence);
+void agent_lease_probe_start(struct agent_instance *ai, uint32_t seq, enum vrrp_fsm_reason cause);
 void agent_lease_probe_cancel(struct agent_instance *ai);
 void agent_lease_witness_result(struct agent_instance *ai, uint32_t seq, bool served);
 /* The instance's state, priority or eligibility changed. */

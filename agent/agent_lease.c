@@ -16,7 +16,7 @@
 
 /* A lost request is tried again this soon: a new master waits for the
  * old one's revoke at about this granularity. */
-#define QUORUM_RETRY_MS 200u
+#define QUORUM_RETRY_MS 100u
 
 int agent_etcd_new(struct agent *ag, char *err, size_t errlen)
 {
@@ -88,6 +88,24 @@ bool agent_quorum_conf_equal(const struct config_quorum *a, const struct config_
 	return true;
 }
 
+/* A master cut off from its replica and from etcd keeps committing until
+ * it demotes, up to lease_ttl; semi-sync that gives up waiting sooner
+ * acknowledges writes the replica never gets, which the new master then
+ * lacks. Said once per value seen. */
+static void semisync_advice(struct agent_instance *ai)
+{
+	uint32_t ss = ai->role ? dbrole_semisync_timeout_ms(ai->role) : 0;
+	uint32_t ttl = ai->agent->cfg->quorum.lease_ttl_ms;
+
+	if (!ss || ss >= ttl || ss == ai->semisync_advised_ms)
+		return;
+	ai->semisync_advised_ms = ss;
+	log_warn(ai->agent->log, "instance %s: quorum: rpl_semi_sync_master_timeout (%u ms) is shorter "
+		 "than lease_ttl (%u ms): a master cut off from its replica and from etcd can acknowledge "
+		 "writes the replica never receives before it demotes; set it to at least lease_ttl",
+		 ai->ci->name, ss, ttl);
+}
+
 /* ---- what the lease tells the instance ---------------------------------- */
 
 /* Both answers are in: a takeover only with the key and no live server
@@ -119,6 +137,7 @@ static void lease_allow(void *ctx)
 {
 	struct agent_instance *ai = ctx;
 
+	semisync_advice(ai);
 	if (ai->role)
 		dbrole_permit(ai->role);
 }
@@ -136,6 +155,37 @@ static void lease_demote(void *ctx, const char *why)
 	vrrp_instance_resign(ai->vrrp);
 }
 
+/* The hand-over's demotion is over: the server is read-only (or does not
+ * answer). The key goes first, then priority 0, so the candidate that
+ * takes over on it finds the key free. */
+static void handover_done(void *ctx)
+{
+	struct agent_instance *ai = ctx;
+	bool released = ai->role_released;
+
+	ai->quorum_handover = false;
+	if (ai->agent->stopping || ai->state != VRRP_STATE_MASTER)
+		return;
+	if (dbrole_demote_refused(ai->role)) {
+		log_err(ai->agent->log, "instance %s: quorum: hand-over ABANDONED: the server could not be "
+			"made read-only (see above): this node keeps the key and the VIP", ai->ci->name);
+		return;
+	}
+	agent_quorum_give_up(ai->quorum);
+	/* Priority 0 and the VIPs at once: the demotion is done already. */
+	ai->role_released = true;
+	vrrp_instance_resign(ai->vrrp);
+	ai->role_released = released;
+}
+
+/*
+ * A backup that may take over waits for the key (docs/quorum.md), so a
+ * health takeover needs the master's consent: the rule a backup that
+ * hears us applies (health_takeover; with preempt any higher priority,
+ * without it only below resign_below), applied by the master to the
+ * candidates it reads in etcd, but only while the master is degraded: a
+ * healthy master is not preempted under quorum.
+ */
 static void lease_candidate(void *ctx, uint8_t priority, const char *router_id)
 {
 	struct agent_instance *ai = ctx;
@@ -143,18 +193,17 @@ static void lease_candidate(void *ctx, uint8_t priority, const char *router_id)
 	uint8_t own = vrrp_fsm_priority(fsm);
 	bool takes_over;
 
-	if (ai->state != VRRP_STATE_MASTER || !ai->ci->health_takeover || priority <= own)
+	if (ai->state != VRRP_STATE_MASTER || !ai->ci->health_takeover || priority <= own ||
+	    ai->quorum_handover || ai->resigning || !ai->role)
 		return;
-	/* The rule a backup that hears us applies (health takeover): with
-	 * preempt any higher priority, without it only below resign_below.
-	 * This is for a peer that cannot reach us over VRRP but reaches
-	 * etcd: without the hand-over it would wait for our lease. */
 	takes_over = ai->ci->preempt || (ai->ci->resign_below && own < ai->ci->resign_below);
 	if (!takes_over || own >= ai->ci->priority)
-		return;  /* we are healthy: VRRP decides as usual */
+		return;
 	log_warn(ai->agent->log, "instance %s: quorum: candidate %s at priority %u is above ours "
-		 "(%u, degraded): handing over", ai->ci->name, router_id, priority, own);
-	vrrp_instance_resign(ai->vrrp);
+		 "(%u, degraded): handing over: read-only, the key, then priority 0", ai->ci->name,
+		 router_id, priority, own);
+	ai->quorum_handover = true;
+	dbrole_switchover(ai->role, "quorum: hand-over to a candidate", handover_done, ai);
 }
 
 int agent_build_quorum(struct agent_instance *ai, const struct vigil_config *cfg, char *err,
@@ -189,8 +238,12 @@ int agent_build_quorum(struct agent_instance *ai, const struct vigil_config *cfg
 
 /* ---- what the instance tells the lease ---------------------------------- */
 
-void agent_lease_probe_start(struct agent_instance *ai, uint32_t seq, bool silence)
+
+
+void agent_lease_probe_start(struct agent_instance *ai, uint32_t seq, enum vrrp_fsm_reason cause)
 {
+	bool silence = cause == VRRP_REASON_MASTER_DOWN_TIMER || cause == VRRP_REASON_RESIGN_UNANSWERED;
+
 	ai->probe_seq = seq;
 	/* After a priority-0 advert the old master is leaving: the key alone
 	 * decides (its server is read-only already, the VIP on its way). */
@@ -200,7 +253,8 @@ void agent_lease_probe_start(struct agent_instance *ai, uint32_t seq, bool silen
 	if (ai->probe_vip_pending)
 		dbrole_witness(ai->role, seq);
 	if (ai->quorum)
-		agent_quorum_probe(ai->quorum, seq);
+		agent_quorum_probe(ai->quorum, seq,
+				   cause == VRRP_REASON_HEALTH_TAKEOVER || cause == VRRP_REASON_PREEMPT);
 }
 
 void agent_lease_probe_cancel(struct agent_instance *ai)
@@ -240,6 +294,12 @@ void agent_lease_update(struct agent_instance *ai)
 	const struct vrrp_fsm *fsm = vrrp_instance_fsm(ai->vrrp);
 
 	agent_quorum_set_master(ai->quorum, master);
+	/* A master whose priority fell looks for a healthier candidate now,
+	 * not at its next renewal: that backup waits for the key. */
+	if (master && vrrp_fsm_priority(fsm) < ai->lease_priority)
+		agent_quorum_refresh_candidates(ai->quorum);
+	ai->lease_priority = vrrp_fsm_priority(fsm);
+	semisync_advice(ai);
 	/* A backup that may take over says at which priority. */
 	agent_quorum_candidate(ai->quorum,
 			       ai->state == VRRP_STATE_BACKUP && !ai->agent->stopping && !ai->retiring &&

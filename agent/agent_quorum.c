@@ -39,8 +39,11 @@ struct agent_quorum {
 
 	/* The takeover probe. */
 	bool probing;
+	bool probe_cached;              /* answered from lost_ms's answer, etcd not asked */
 	uint32_t probe_seq;
 	ev_timer probe_timer;
+	uint64_t lost_ms;               /* when a probe last found the key held by another */
+	char lost_holder[64];           /* ... and by whom */
 
 	/* This node as a candidate. */
 	bool cand_want;
@@ -190,6 +193,14 @@ static void probe_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	struct agent_quorum *q = w->data;
 
+	if (q->probe_cached) {
+		char why[128];
+
+		q->probe_cached = false;
+		snprintf(why, sizeof(why), "key held by %s", q->lost_holder);
+		probe_answer(q, false, why);
+		return;
+	}
 	if (q->rules.state == QUORUM_HELD) {
 		probe_answer(q, true, NULL);
 		return;
@@ -199,12 +210,24 @@ static void probe_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		want(q, false);
 }
 
-void agent_quorum_probe(struct agent_quorum *q, uint32_t seq)
+void agent_quorum_probe(struct agent_quorum *q, uint32_t seq, bool master_alive)
 {
+	uint64_t now = monotime_ms();
+
 	q->probing = true;
 	q->probe_seq = seq;
 	q->probes++;
 	ev_timer_stop(q->loop, &q->probe_timer);
+	/* A live master that spoke below us holds the key until it hands
+	 * it over (priority 0, after a revoke): asking etcd again at every
+	 * one of its adverts would only grant and revoke leases. */
+	q->probe_cached = master_alive && q->lost_ms && q->rules.state != QUORUM_HELD &&
+			  now - q->lost_ms < q->rules.conf.ttl_ms / 3;
+	if (q->probe_cached) {
+		ev_timer_set(&q->probe_timer, 0., 0.);
+		ev_timer_start(q->loop, &q->probe_timer);
+		return;
+	}
 	/* Held already: answer from the loop, never from inside the call. */
 	ev_timer_set(&q->probe_timer,
 		     q->rules.state == QUORUM_HELD ? 0. : q->probe_timeout_ms / 1000.0, 0.);
@@ -218,6 +241,10 @@ void agent_quorum_probe_cancel(struct agent_quorum *q)
 		return;
 	q->probing = false;
 	ev_timer_stop(q->loop, &q->probe_timer);
+	if (q->probe_cached) {
+		q->probe_cached = false;
+		return;  /* etcd was not asked */
+	}
 	if (!q->master)
 		want(q, false);
 }
@@ -391,6 +418,10 @@ static void rules_done(struct etcd_client *c, uint64_t id, const struct etcd_res
 	if (q->probing && q->rules.state == QUORUM_LOST) {
 		char why[96];
 
+		if (q->rules.holder[0]) {
+			q->lost_ms = now;
+			snprintf(q->lost_holder, sizeof(q->lost_holder), "%s", q->rules.holder);
+		}
 		snprintf(why, sizeof(why), "key held by %s", q->rules.holder[0] ? q->rules.holder : "another node");
 		probe_answer(q, false, why);
 		if (!q->master)
@@ -425,6 +456,7 @@ static void apply(struct agent_quorum *q, const struct quorum_actions *a)
 			break;
 		case QUORUM_ACT_ALLOW:
 			q->held_lease = x->lease;
+			q->lost_ms = 0;
 			log_info(q->log, "instance %s: quorum: key held (lease %" PRId64 ", ttl %" PRIu32 " ms)",
 				 q->instance, x->lease, q->rules.granted_ttl_ms);
 			if (q->probing)
@@ -472,6 +504,19 @@ void agent_quorum_release(struct agent_quorum *q)
 		q->stale_lease = q->held_lease;
 		revoke_lease(q, q->held_lease);
 	}
+}
+
+void agent_quorum_give_up(struct agent_quorum *q)
+{
+	q->master = false;
+	agent_quorum_probe_cancel(q);
+	want(q, false);
+}
+
+void agent_quorum_refresh_candidates(struct agent_quorum *q)
+{
+	if (q->master && q->rules.state == QUORUM_HELD)
+		read_candidates(q);
 }
 
 bool agent_quorum_may_write(const struct agent_quorum *q)

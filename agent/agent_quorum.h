@@ -94,8 +94,11 @@ int agent_quorum_new(struct agent_quorum **out, struct ev_loop *loop, const stru
  * here: agent_quorum_release() first on a stop. Accepts NULL. */
 void agent_quorum_free(struct agent_quorum *q);
 
-/* Take the key for a takeover on silence; ops->probe_result(seq) answers. */
-void agent_quorum_probe(struct agent_quorum *q, uint32_t seq);
+/* Take the key for a takeover; ops->probe_result(seq) answers. master_alive:
+ * the master spoke (a health takeover or a preemption): it holds the key
+ * until it hands it over, so after one probe lost to it the next ones are
+ * answered from that answer for a third of the TTL, without asking etcd. */
+void agent_quorum_probe(struct agent_quorum *q, uint32_t seq, bool master_alive);
 /* The probe's answer is not wanted any more (a master spoke). Unless the
  * node is MASTER, the key is given back. */
 void agent_quorum_probe_cancel(struct agent_quorum *q);
@@ -106,6 +109,14 @@ void agent_quorum_set_master(struct agent_quorum *q, bool master);
 /* The server is read-only again (or the instance stops): revoke the lease
  * unless the node is MASTER again. */
 void agent_quorum_release(struct agent_quorum *q);
+
+/* Give the key up now although MASTER (a hand-over to a candidate: the
+ * server is read-only already): revoke, and no longer want it. */
+void agent_quorum_give_up(struct agent_quorum *q);
+
+/* MASTER: read the candidates now (ops->candidate), not at the next
+ * renewal (our priority fell). */
+void agent_quorum_refresh_candidates(struct agent_quorum *q);
 
 /* The key is held and the safety deadline not passed. */
 bool agent_quorum_may_write(const struct agent_quorum *q);

@@ -722,6 +722,11 @@ uint64_t dbrole_epoch(const struct dbrole *r)
 	return r->self.epoch;
 }
 
+uint32_t dbrole_semisync_timeout_ms(const struct dbrole *r)
+{
+	return r->semisync_timeout_ms;
+}
+
 const struct dbrole_stats *dbrole_stats(const struct dbrole *r)
 {
 	return &r->stats;

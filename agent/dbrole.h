@@ -208,5 +208,8 @@ uint64_t dbrole_epoch(const struct dbrole *r);
  * "unknown", "off", "AFTER_COMMIT" or "AFTER_SYNC". */
 const char *dbrole_semisync(const struct dbrole *r);
 const struct dbrole_stats *dbrole_stats(const struct dbrole *r);
+/* rpl_semi_sync_master_timeout as last read (capped), 0 when semi-sync is
+ * off or not read yet. */
+uint32_t dbrole_semisync_timeout_ms(const struct dbrole *r);
 
 #endif

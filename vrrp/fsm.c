@@ -203,7 +203,7 @@ int vrrp_fsm_update_config(struct vrrp_fsm *fsm, const struct vrrp_fsm_config *c
 	    (cfg->base_priority == VRRP_PRIO_OWNER) != (old->base_priority == VRRP_PRIO_OWNER) ||
 	    cfg->eligibility != old->eligibility || cfg->contest != old->contest ||
 	    (cfg->witness_lead_ms > 0) != (old->witness_lead_ms > 0) ||
-	    cfg->corroborate_handover != old->corroborate_handover)
+	    cfg->corroborate_all != old->corroborate_all)
 		return -EINVAL;
 	/* The rest is read where it is used: a new advert interval shows
 	 * from the next advert, a new preempt rule at the next advert heard. */
@@ -314,16 +314,12 @@ static bool on_silence(const struct vrrp_fsm *fsm)
 /* docs/data-safety.md "3.7 Witness": only a takeover on silence (nobody
  * said anything: no priority-0 advert, no lower priority heard) is
  * corroborated; every other cause is a master that spoke. With quorum
- * (docs/quorum.md) a priority-0 hand-over is corroborated too: the new
- * master must hold the key before it takes the VIP, and the old one gave
- * it back before it sent priority 0. A master that spoke a lower
- * priority still holds the key: that takeover is not held back (the
- * promotion gate waits for the key instead). */
+ * (docs/quorum.md) every takeover is: the new master holds the key before
+ * it takes the VIP (the owner asks etcd; a master that spoke gives the
+ * key up first, by priority 0 or by handing it to a higher candidate). */
 static bool witness_applies(const struct vrrp_fsm *fsm)
 {
-	return fsm->cfg.witness_lead_ms > 0 &&
-	       (on_silence(fsm) ||
-		(fsm->cfg.corroborate_handover && fsm->mdt_cause == VRRP_REASON_PRIORITY_ZERO));
+	return fsm->cfg.witness_lead_ms > 0 && (on_silence(fsm) || fsm->cfg.corroborate_all);
 }
 
 /* Forget a probe; if one is running, tell the owner its answer is not
@@ -344,7 +340,7 @@ static void witness_start(struct vrrp_fsm *fsm, uint64_t now_ms,
 	fsm->witness = VRRP_WITNESS_PENDING;
 	fsm->witness_started_ms = now_ms;
 	a.witness_seq = ++fsm->witness_seq;
-	a.witness_silence = on_silence(fsm);
+	a.witness_cause = fsm->mdt_cause;
 	fsm->counters.witness_probes++;
 	push(out, &a);
 }

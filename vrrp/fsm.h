@@ -92,8 +92,9 @@ struct vrrp_fsm_config {
 	uint32_t witness_lead_ms;     /* >0: corroborate a takeover on silence; the probe starts
 				       * this long before the Master_Down_Timer expires */
 	bool contest;                 /* two masters meet: ask the owner before yielding or announcing */
-	bool corroborate_handover;    /* quorum: a takeover after a priority-0 advert waits for the
-				       * probe too (witness_lead_ms > 0), not only one on silence */
+	bool corroborate_all;         /* quorum: every takeover waits for the probe (witness_lead_ms
+				       * > 0), not only one on silence: the new master holds the
+				       * key before it takes the VIP */
 };
 
 /**
@@ -196,8 +197,10 @@ struct vrrp_fsm_action {
 			uint8_t priority;  /* our effective priority at the change */
 		} change;                /* STATE_CHANGED */
 	};
-	bool witness_silence;        /* WITNESS_START: on silence (probe the VIP too), not a
-				      * priority-0 hand-over (the owner's key alone) */
+	enum vrrp_fsm_reason witness_cause; /* WITNESS_START: what would take over: silence
+					     * (master-down-timer, resign-unanswered: probe the VIP
+					     * too), or a master that spoke (priority-zero,
+					     * health-takeover, preempt: the owner's key alone) */
 };
 
 /*

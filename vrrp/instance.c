@@ -312,7 +312,7 @@ static void execute(struct vrrp_instance *inst, const struct vrrp_fsm_action *ac
 	}
 	case VRRP_ACT_WITNESS_START:
 		if (inst->ops.witness_start)
-			inst->ops.witness_start(inst->ctx, act->witness_seq, act->witness_silence);
+			inst->ops.witness_start(inst->ctx, act->witness_seq, act->witness_cause);
 		break;
 	case VRRP_ACT_WITNESS_CANCEL:
 		if (inst->ops.witness_cancel)

@@ -87,7 +87,7 @@ struct vrrp_instance_ops {
 	/* Data safety (optional: NULL when the config does not use them). */
 	/* Probe whether the VIP is served; answer with
 	 * vrrp_instance_witness_result(seq, served). */
-	void (*witness_start)(void *ctx, uint32_t seq, bool silence);
+	void (*witness_start)(void *ctx, uint32_t seq, enum vrrp_fsm_reason cause);
 	/* The probe's answer is no longer wanted. */
 	void (*witness_cancel)(void *ctx);
 	/* Another master (peer->priority 0: none heard, we were frozen):

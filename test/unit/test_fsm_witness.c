@@ -829,10 +829,10 @@ static void test_priority_rise_keeps_witness(void **state)
 /* Quorum: a priority-0 hand-over corroborated too                      */
 /* ================================================================== */
 
-/* With corroborate_handover (quorum on etcd) the takeover after a
- * priority-0 advert waits for the probe (the key alone: silence false);
- * a veto keeps the node BACKUP; without the flag the same hand-over
- * takes over at Skew_Time with no probe. */
+/* With corroborate_all (quorum on etcd) the takeover after a priority-0
+ * advert waits for the probe (its cause says a master spoke); a veto
+ * keeps the node BACKUP; without the flag the same hand-over takes over
+ * at Skew_Time with no probe. */
 static void test_handover_corroborated(void **state)
 {
 	struct vrrp_fsm_actions out;
@@ -845,7 +845,7 @@ static void test_handover_corroborated(void **state)
 			uint64_t t1 = T0 + 1000;
 
 			c.witness_lead_ms = LEAD;
-			c.corroborate_handover = on;
+			c.corroborate_all = on;
 			fsm_setup(&fsm, &c, 1);
 			step_type(&fsm, VRRP_EV_STARTUP, T0, &out);
 			step_advert(&fsm, 200, 1000, 2, T0 + 100, &out);
@@ -867,7 +867,7 @@ static void test_handover_corroborated(void **state)
 			assert_int_equal(out.wakeup_ms, t1 + SKEW100 - LEAD);
 			step_type(&fsm, VRRP_EV_TIMER, t1 + SKEW100 - LEAD, &out);
 			EXPECT_ACTS(&out, WSTART);
-			assert_false(out.list[0].witness_silence);
+			assert_int_equal(out.list[0].witness_cause, VRRP_REASON_PRIORITY_ZERO);
 			step_witness(&fsm, out.list[0].witness_seq, served, t1 + SKEW100 - 100, &out);
 			EXPECT_NONE(&out);
 			step_type(&fsm, VRRP_EV_TIMER, t1 + SKEW100, &out);
@@ -896,13 +896,43 @@ static void test_silence_probe_flag(void **state)
 
 	(void)state;
 	c.witness_lead_ms = LEAD;
-	c.corroborate_handover = true;
+	c.corroborate_all = true;
 	fsm_setup(&fsm, &c, 1);
 	step_type(&fsm, VRRP_EV_STARTUP, T0, &out);
 	assert_int_equal(out.wakeup_ms, T0 + MDI100 - LEAD);
 	step_type(&fsm, VRRP_EV_TIMER, T0 + MDI100 - LEAD, &out);
 	EXPECT_ACTS(&out, WSTART);
-	assert_true(out.list[0].witness_silence);
+	assert_int_equal(out.list[0].witness_cause, VRRP_REASON_MASTER_DOWN_TIMER);
+}
+
+/* With corroborate_all a health takeover waits for the probe too: vetoed
+ * (the degraded master still holds the key), the node stays BACKUP. */
+static void test_health_takeover_corroborated(void **state)
+{
+	struct vrrp_fsm fsm;
+	struct vrrp_fsm_config c = cfg_make(3, 100);
+	struct vrrp_fsm_actions out;
+	uint64_t t1 = T0 + 1000;
+
+	(void)state;
+	c.witness_lead_ms = LEAD;
+	c.corroborate_all = true;
+	c.health_takeover = true;
+	fsm_setup(&fsm, &c, 1);
+	step_type(&fsm, VRRP_EV_STARTUP, T0, &out);
+	step_advert(&fsm, 200, 1000, 2, T0 + 100, &out);
+	/* The master degrades below us: a health takeover after Skew_Time,
+	 * whose probe starts LEAD before it. */
+	step_advert(&fsm, 50, 1000, 2, t1, &out);
+	EXPECT_NONE(&out);
+	assert_int_equal(out.wakeup_ms, t1 + SKEW100 - LEAD);
+	step_type(&fsm, VRRP_EV_TIMER, t1 + SKEW100 - LEAD, &out);
+	EXPECT_ACTS(&out, WSTART);
+	assert_int_equal(out.list[0].witness_cause, VRRP_REASON_HEALTH_TAKEOVER);
+	step_witness(&fsm, out.list[0].witness_seq, true, t1 + SKEW100 - 100, &out);
+	step_type(&fsm, VRRP_EV_TIMER, t1 + SKEW100, &out);
+	expect_state(&fsm, VRRP_STATE_BACKUP);
+	assert_int_equal(ctr(&fsm)->witness_vetoes, 1);
 }
 
 int main(void)
@@ -926,6 +956,7 @@ int main(void)
 		cmocka_unit_test(test_priority_rise_keeps_witness),
 		cmocka_unit_test(test_handover_corroborated),
 		cmocka_unit_test(test_silence_probe_flag),
+		cmocka_unit_test(test_health_takeover_corroborated),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
