@@ -18,7 +18,8 @@
 #
 # The lab (test/integration/quorum_lab.sh): h1 (MariaDB primary, server_id
 # 1, priority 150), h2 (its GTID replica, 100), the data-safety servers of
-# test/bench/datasafety.sh (semi-sync AFTER_SYNC with a 5 s timeout,
+# test/bench/datasafety.sh (semi-sync AFTER_SYNC with an 8 s timeout, at
+# least lease_ttl as docs/quorum.md asks,
 # gtid_strict_mode), a three-member etcd cluster on h1, h2 and w
 # (198.18.0.13; it runs for every setup, so every setup sees the same
 # network), the client host c (198.18.0.14). Two writers (db_lab.sh's
