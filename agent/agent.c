@@ -27,132 +27,6 @@
  * starts anyway (in FAULT until the interface is reported). */
 #define LINK_WAIT_S 3.0
 
-static const char *errstr(int neg_errno)
-{
-	return strerror(neg_errno < 0 ? -neg_errno : neg_errno);
-}
-
-/* What to log for a call that failed with rc: the detail it wrote into
- * its err buffer, or the errno text when it wrote none. */
-static const char *why(const char *err, int rc)
-{
-	return err[0] ? err : errstr(rc);
-}
-
-/* ---- VIPs ----------------------------------------------------------- */
-
-/*
- * A VIP the kernel will not add (an address of its subnet with another
- * scope on the interface, a conflict a driver reports, netlink not
- * answering in time) while the link is up. The rule (README "A VIP that
- * cannot be added"):
- *  1. becoming MASTER, each VIP that cannot be added is logged and
- *     counted, and tried again one advert interval later; the instance
- *     stays MASTER meanwhile (no gratuitous ARP for a missing address);
- *  2. if the retry fails too, a MASTER without its VIP serves nobody: it
- *     hands over (priority 0: the best backup takes over after its
- *     Skew_Time), runs notify_alarm, and holds its priority at 1 for a
- *     hold-down of one Master_Down_Interval, doubled with each hand-over
- *     in a row, at most VIP_HOLD_MAX_MS. It still becomes MASTER when
- *     nobody else serves (no advert for a Master_Down_Interval), and
- *     tries again then; after the hold-down it competes as usual;
- *  3. once every VIP is on, hand-overs in a row count from zero again.
- * So a MASTER is without its VIP for at most one retry interval at a time.
- */
-#define VIP_HOLD_MAX_MS 60000u
-
-static void vip_add_failed(struct agent_instance *ai, const char *err);
-static void vips_complete(struct agent_instance *ai);
-
-/* Add every VIP (present ones are adopted); log each failure. Returns 0
- * or the first failure's negative errno, its text in first (len). */
-static int try_add_vips(struct agent_instance *ai, char *first, size_t len)
-{
-	int first_err = 0;
-	for (size_t i = 0; i < ai->ci->n_vips; i++) {
-		char err[256] = "";
-		int rc = vip_add(ai->vips, &ai->vip_addrs[i], NULL, err, sizeof(err));
-		if (rc < 0) {
-			log_err(ai->agent->log, "instance %s: cannot add VIP %s on %s (attempt %u): %s",
-				ai->ci->name, ai->vip_text[i], ai->ci->interface, ai->vip_attempts + 1,
-				why(err, rc));
-			if (!first_err) {
-				first_err = rc;
-				snprintf(first, len, "VIP %s on %s: %s", ai->vip_text[i], ai->ci->interface,
-					 errstr(rc));
-			}
-		}
-	}
-	return first_err;
-}
-
-static int add_vips(void *ctx)
-{
-	struct agent_instance *ai = ctx;
-	char first[320] = "";
-	ai->vip_attempts = 0;
-	int rc = try_add_vips(ai, first, sizeof(first));
-	if (rc < 0)
-		vip_add_failed(ai, first);
-	else
-		vips_complete(ai);
-	return rc;
-}
-
-static int release_vips(struct agent_instance *ai)
-{
-	char err[256] = "";
-	int rc = vip_release_all(ai->vips, err, sizeof(err));
-	if (rc < 0)
-		log_err(ai->agent->log, "instance %s: cannot remove VIPs from %s: %s", ai->ci->name,
-			ai->ci->interface, why(err, rc));
-	return rc;
-}
-
-/* docs/data-safety.md "3.3 Demotion order": with manage_read_only the VIP
- * goes only after the server is read-only and its ordinary sessions are
- * killed (dbrole_ops.demoted), so no client keeps writing to a server that
- * is no longer master. */
-static int remove_vips(void *ctx)
-{
-	struct agent_instance *ai = ctx;
-	if (ai->role && ai->ci->manage_read_only && !ai->role_released) {
-		ai->vip_release_pending = true;
-		return 0;
-	}
-	return release_vips(ai);
-}
-
-/* A VIP left on the interface by a vigild that crashed must not stay on a
- * node that is not master: two hosts answering ARP for it is split brain. */
-static void remove_stale_vips(struct agent_instance *ai)
-{
-	if (ai->ci->priority == VRRP_PRIO_OWNER)
-		return; /* the owner becomes master at once and keeps them */
-	struct vip_addr found[CONFIG_VIP_MAX];
-	size_t n = 0;
-	char err[256] = "";
-	int rc = vip_find_present(ai->vips, ai->vip_addrs, ai->ci->n_vips, found,
-				  CONFIG_VIP_MAX, &n, err, sizeof(err));
-	if (rc < 0) {
-		log_warn(ai->agent->log, "instance %s: cannot list addresses of %s: %s", ai->ci->name,
-			 ai->ci->interface, why(err, rc));
-		return;
-	}
-	for (size_t i = 0; i < n && i < CONFIG_VIP_MAX; i++) {
-		char text[INET6_ADDRSTRLEN];
-		config_addr_text(found[i].family, &found[i].addr, &found[i].addr6, text, sizeof(text));
-		rc = vip_del(ai->vips, &found[i], NULL, err, sizeof(err));
-		if (rc < 0)
-			log_err(ai->agent->log, "instance %s: stale VIP %s/%u on %s: cannot remove: %s",
-				ai->ci->name, text, found[i].prefix, ai->ci->interface, why(err, rc));
-		else
-			log_warn(ai->agent->log,
-				 "instance %s: removed stale VIP %s/%u from %s (left by an earlier run; this node starts as BACKUP)",
-				 ai->ci->name, text, found[i].prefix, ai->ci->interface);
-	}
-}
-
 /* ---- state changes and notes ---------------------------------------- */
 
 static enum notify_state notify_state_of(enum vrrp_state s, bool stopping)
@@ -193,7 +67,7 @@ static void send_notify_alarm(struct agent_instance *ai, const struct deferred_n
 	int rc = alarm ? notify_alarm(ai->notify, &nc) : notify_state_change(ai->notify, &nc);
 	if (rc < 0)
 		log_err(ai->agent->log, "instance %s: cannot queue notify scripts: %s", ai->ci->name,
-			errstr(rc));
+			agent_errstr(rc));
 }
 
 static void send_notify(struct agent_instance *ai, const struct deferred_notify *d)
@@ -343,7 +217,7 @@ static void role_demoted(void *ctx)
 	if (!ai->vip_release_pending || ai->state == VRRP_STATE_MASTER)
 		return;
 	ai->vip_release_pending = false;
-	if (release_vips(ai) == 0)
+	if (agent_release_vips(ai) == 0)
 		log_info(ai->agent->log, "instance %s: demote: VIPs released", ai->ci->name);
 	if (ai->deferred.set) {
 		struct deferred_notify d = ai->deferred;
@@ -366,123 +240,9 @@ static void role_alarm(void *ctx, const char *what)
 	send_notify_alarm(ai, &d, what);
 }
 
-/* ---- VIPs that could not be added (the rule above "VIPs") ------------- */
-
-static size_t inst_index(const struct agent_instance *ai)
+void agent_alarm(struct agent_instance *ai, const char *what)
 {
-	const struct agent *ag = ai->agent;
-	for (size_t i = 0; i < ag->n_insts; i++)
-		if (ag->insts[i] == ai)
-			return i;
-	return ag->n_insts;
-}
-
-static uint32_t advert_interval_ms(const struct agent_instance *ai)
-{
-	return ai->ci->advert_interval_ms ? ai->ci->advert_interval_ms : 1000u;
-}
-
-/* Every VIP is on: whatever went wrong before is over. */
-static void vips_complete(struct agent_instance *ai)
-{
-	ev_timer_stop(ai->agent->loop, &ai->vip_retry);
-	ai->vip_attempts = 0;
-	ai->vip_handovers_in_row = 0;
-	ai->vip_faults.missing = false;
-}
-
-static void vip_add_failed(struct agent_instance *ai, const char *err)
-{
-	struct agent *ag = ai->agent;
-	ai->vip_faults.add_failures++;
-	if (ai->vip_attempts++ == 0) {
-		/* Rule 1: one retry, one advert interval on. */
-		uint32_t every = advert_interval_ms(ai);
-		ai->vip_missing_since_ms = monotime_ms();
-		ai->vip_faults.missing = true;
-		log_warn(ag->log,
-			 "instance %s: MASTER without its VIP (%s): trying again in %u ms, handing over if that fails too",
-			 ai->ci->name, err, every);
-		ev_timer_set(&ai->vip_retry, every / 1000.0, 0.);
-		ev_timer_start(ag->loop, &ai->vip_retry);
-		return;
-	}
-	/* Rule 2: hand over and hold down. */
-	uint32_t mdi = vrrp_fsm_master_down_interval_ms(vrrp_instance_fsm(ai->vrrp));
-	uint64_t hold = mdi ? mdi : 1000u;
-	for (unsigned k = 0; k < ai->vip_handovers_in_row && hold < VIP_HOLD_MAX_MS; k++)
-		hold *= 2;
-	if (hold > VIP_HOLD_MAX_MS)
-		hold = VIP_HOLD_MAX_MS;
-	ai->vip_handovers_in_row++;
-	ai->vip_faults.handovers++;
-	ai->vip_faults.missing = false;
-	uint64_t missing_ms = monotime_ms() - ai->vip_missing_since_ms;
-	char alarm[512];
-	snprintf(alarm, sizeof(alarm),
-		 "cannot add %s after %u attempts over %llu ms: handed over (priority 0); priority 1 for %llu ms (hand-over %u in a row), then it competes again",
-		 err, ai->vip_attempts, (unsigned long long)missing_ms, (unsigned long long)hold,
-		 ai->vip_handovers_in_row);
-	log_err(ag->log, "instance %s: %s", ai->ci->name, alarm);
-	role_alarm(ai, alarm);
-	ai->vip_faults.hold_until_ms = monotime_ms() + hold;
-	ev_timer_stop(ag->loop, &ai->vip_hold);
-	ev_timer_set(&ai->vip_hold, (double)hold / 1000.0, 0.);
-	ev_timer_start(ag->loop, &ai->vip_hold);
-	vrrp_instance_resign(ai->vrrp);
-	vrrp_instance_set_priority(ai->vrrp, 1);
-}
-
-static void vip_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)loop;
-	(void)revents;
-	struct agent_instance *ai = w->data;
-	if (ai->agent->stopping || ai->state != VRRP_STATE_MASTER || !ai->vip_attempts)
-		return;
-	char first[320] = "";
-	unsigned attempt = ai->vip_attempts + 1;
-	if (try_add_vips(ai, first, sizeof(first)) < 0) {
-		vip_add_failed(ai, first);
-		return;
-	}
-	log_info(ai->agent->log, "instance %s: VIPs added on attempt %u, %llu ms after the first failure",
-		 ai->ci->name, attempt,
-		 (unsigned long long)(monotime_ms() - ai->vip_missing_since_ms));
-	ai->vip_faults.added_on_retry++;
-	vips_complete(ai);
-	vrrp_instance_vips_added(ai->vrrp);
-}
-
-static void vip_hold_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)loop;
-	(void)revents;
-	struct agent_instance *ai = w->data;
-	struct agent *ag = ai->agent;
-	ai->vip_faults.hold_until_ms = 0;
-	size_t i = inst_index(ai);
-	if (ag->stopping || i >= ag->n_insts)
-		return;
-	uint8_t prio = health_priority(ag->health, i);
-	log_info(ag->log, "instance %s: VIP hold-down over: priority %u again, competing as usual",
-		 ai->ci->name, prio);
-	vrrp_instance_set_priority(ai->vrrp, prio);
-}
-
-static void vip_timers_stop(struct agent_instance *ai)
-{
-	if (!ai->agent || !ai->agent->loop)
-		return;
-	ev_timer_stop(ai->agent->loop, &ai->vip_retry);
-	ev_timer_stop(ai->agent->loop, &ai->vip_hold);
-}
-
-void agent_vip_faults(const struct agent *ag, size_t i, struct agent_vip_faults *out)
-{
-	*out = (struct agent_vip_faults){ 0 };
-	if (i < ag->n_insts)
-		*out = ag->insts[i]->vip_faults;
+	role_alarm(ai, what);
 }
 
 static void role_resign(void *ctx)
@@ -621,7 +381,7 @@ static int build_role(struct agent *ag, struct agent_instance *ai, const struct 
 	};
 	int r = dbrole_new(&ai->role, ag->loop, ag->log, &conf, &ops, ai);
 	if (r < 0)
-		snprintf(err, errlen, "instance %s: data safety: %s", ci->name, errstr(r));
+		snprintf(err, errlen, "instance %s: data safety: %s", ci->name, agent_errstr(r));
 	return r;
 }
 
@@ -722,7 +482,7 @@ static struct in_addr primary_address(struct agent_instance *ai)
 	int rc = vip_primary(ai->vips, ai->vip_addrs, ai->ci->n_vips, &a, err, sizeof(err));
 	if (rc < 0 && rc != -ENODEV && rc != -EADDRNOTAVAIL)
 		log_warn(ai->agent->log, "instance %s: cannot read the address of %s: %s",
-			 ai->ci->name, ai->ci->interface, why(err, rc));
+			 ai->ci->name, ai->ci->interface, agent_why(err, rc));
 	return rc < 0 ? (struct in_addr){ 0 } : a;
 }
 
@@ -740,7 +500,7 @@ void agent_start_instance(struct agent_instance *ai)
 	if (ai->role && ai->ci->manage_read_only)
 		start_role(ai);
 	else
-		remove_stale_vips(ai);
+		agent_remove_stale_vips(ai);
 	if (ai->role && !ai->ci->manage_read_only)
 		dbrole_start(ai->role, false);
 	vrrp_instance_start(ai->vrrp);
@@ -772,7 +532,7 @@ static bool link_local_address(struct agent_instance *ai, struct in6_addr *out)
 	int rc = vip_link_local(ai->vips, ai->vip_addrs, ai->ci->n_vips, out, err, sizeof(err));
 	if (rc < 0 && rc != -ENODEV && rc != -EADDRNOTAVAIL)
 		log_warn(ai->agent->log, "instance %s: cannot read the addresses of %s: %s",
-			 ai->ci->name, ai->ci->interface, why(err, rc));
+			 ai->ci->name, ai->ci->interface, agent_why(err, rc));
 	return rc == 0;
 }
 
@@ -798,7 +558,7 @@ static void refresh_link6(struct agent_instance *ai, int ifindex, enum linkmon_l
 		int rc = up ? vip_global6(ai->vips, ai->vip_addrs, ai->ci->n_vips, &g, err, sizeof(err)) : 0;
 		if (rc < 0 && rc != -ENODEV && rc != -EADDRNOTAVAIL)
 			log_warn(ai->agent->log, "instance %s: cannot read the addresses of %s: %s",
-				 ai->ci->name, ai->ci->interface, why(err, rc));
+				 ai->ci->name, ai->ci->interface, agent_why(err, rc));
 		dbrole_set_self_addr(ai->role, AF_INET6, &g);
 	}
 	agent_start_instance(ai);
@@ -1049,10 +809,7 @@ int agent_build_instance(struct agent *ag, struct agent_instance *ai, const stru
 	ai->agent = ag;
 	ai->ci = ci;
 	ai->state = VRRP_STATE_INIT;
-	ev_timer_init(&ai->vip_retry, vip_retry_cb, 0., 0.);
-	ai->vip_retry.data = ai;
-	ev_timer_init(&ai->vip_hold, vip_hold_cb, 0., 0.);
-	ai->vip_hold.data = ai;
+	agent_vip_timers_init(ai);
 	struct agent_addr_arrays arrays;
 	int rc = -ENOMEM;
 	if (agent_addr_arrays_new(ci, &arrays) < 0)
@@ -1065,14 +822,14 @@ int agent_build_instance(struct agent *ag, struct agent_instance *ai, const stru
 	vip_set_family(ai->vips, ci->family == AF_INET6 ? AF_INET6 : AF_INET);
 	rc = agent_build_notify(ai, cfg, &ai->notify);
 	if (rc < 0) {
-		snprintf(err, errlen, "instance %s: notify: %s", ci->name, errstr(rc));
+		snprintf(err, errlen, "instance %s: notify: %s", ci->name, agent_errstr(rc));
 		goto out;
 	}
 	struct vrrp_instance_conf vconf;
 	agent_vrrp_conf(ci, &vconf, &arrays);
 	static const struct vrrp_instance_ops ops = {
-		.add_vips = add_vips,
-		.remove_vips = remove_vips,
+		.add_vips = agent_add_vips,
+		.remove_vips = agent_remove_vips,
 		.state_changed = state_changed,
 		.note = note,
 		.witness_start = inst_witness_start,
@@ -1081,8 +838,8 @@ int agent_build_instance(struct agent *ag, struct agent_instance *ai, const stru
 		.reopen = inst_reopen,
 	};
 	static const struct vrrp_instance_ops plain_ops = {
-		.add_vips = add_vips,
-		.remove_vips = remove_vips,
+		.add_vips = agent_add_vips,
+		.remove_vips = agent_remove_vips,
 		.state_changed = state_changed,
 		.note = note,
 	};
@@ -1093,7 +850,7 @@ int agent_build_instance(struct agent *ag, struct agent_instance *ai, const stru
 		rc = vrrp_instance_new(ag->loop, ag->ports, &vconf, ai->role ? &ops : &plain_ops, ai,
 				       &ai->vrrp);
 		if (rc < 0)
-			snprintf(err, errlen, "instance %s: %s", ci->name, errstr(rc));
+			snprintf(err, errlen, "instance %s: %s", ci->name, agent_errstr(rc));
 	}
 out:
 	agent_addr_arrays_free(&arrays);
@@ -1102,7 +859,7 @@ out:
 
 void agent_free_instance(struct agent_instance *ai)
 {
-	vip_timers_stop(ai);
+	agent_vip_timers_stop(ai);
 	agent_quorum_free(ai->quorum);
 	dbrole_free(ai->role);
 	vrrp_instance_free(ai->vrrp);
@@ -1154,7 +911,7 @@ int agent_new(struct agent **out, struct ev_loop *loop, struct vigil_config *cfg
 	static const struct vrrp_ports_ops ports_ops = { .note = port_note };
 	int rc = vrrp_ports_new(loop, &ports_ops, ag, &ag->ports);
 	if (rc < 0)
-		snprintf(err, errlen, "VRRP sockets: %s", errstr(rc));
+		snprintf(err, errlen, "VRRP sockets: %s", agent_errstr(rc));
 	if (rc == 0)
 		rc = agent_etcd_new(ag, err, errlen);
 	if (rc == 0)
@@ -1162,7 +919,7 @@ int agent_new(struct agent **out, struct ev_loop *loop, struct vigil_config *cfg
 	if (rc == 0) {
 		rc = linkmon_new(&ag->linkmon, loop, LINKMON_RCVBUF_DEFAULT, link_event, ag);
 		if (rc < 0)
-			snprintf(err, errlen, "link monitor: %s", errstr(rc));
+			snprintf(err, errlen, "link monitor: %s", agent_errstr(rc));
 	}
 	for (size_t i = 0; rc == 0 && i < cfg->n_instances; i++) {
 		if (!(ag->insts[i] = calloc(1, sizeof(*ag->insts[i])))) {
@@ -1180,7 +937,7 @@ int agent_new(struct agent **out, struct ev_loop *loop, struct vigil_config *cfg
 			if (rc == -EEXIST) /* two instances on one interface */
 				rc = 0;
 			else if (rc < 0)
-				snprintf(err, errlen, "watch %s: %s", cfg->instances[i].interface, errstr(rc));
+				snprintf(err, errlen, "watch %s: %s", cfg->instances[i].interface, agent_errstr(rc));
 		}
 	}
 	if (rc < 0) {
@@ -1195,7 +952,7 @@ int agent_start(struct agent *ag, char *err, size_t errlen)
 {
 	int rc = linkmon_start(ag->linkmon);
 	if (rc < 0) {
-		snprintf(err, errlen, "link monitor: %s", errstr(rc));
+		snprintf(err, errlen, "link monitor: %s", agent_errstr(rc));
 		return rc;
 	}
 	ev_timer_start(ag->loop, &ag->link_wait);
@@ -1239,12 +996,12 @@ void agent_finish_stop(struct agent *ag)
  * (a MASTER), then the notify scripts drain. */
 void agent_stop_instance(struct agent_instance *ai)
 {
-	vip_timers_stop(ai);
+	agent_vip_timers_stop(ai);
 	ai->role_released = true;
 	/* A change still waiting for its demotion first, in order. */
 	if (ai->vip_release_pending) {
 		ai->vip_release_pending = false;
-		release_vips(ai);
+		agent_release_vips(ai);
 	}
 	if (ai->deferred.set) {
 		struct deferred_notify d = ai->deferred;

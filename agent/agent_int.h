@@ -7,6 +7,7 @@
 #include <ev.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "agent.h"
 #include "dbrole.h"
@@ -54,7 +55,7 @@ struct agent_instance {
 	/* Restart: MASTER in the process that re-executed into this one. */
 	bool resume_master;
 	enum dbrole_mode inherited_role;
-	/* A VIP the kernel would not add (agent.c "VIPs"): one retry one
+	/* A VIP the kernel would not add (agent_vips.c): one retry one
 	 * advert interval later, then a hand-over and a hold-down at
 	 * priority 1 that doubles with each hand-over in a row. */
 	ev_timer vip_retry;             /* MASTER without a VIP: the retry */
@@ -105,7 +106,37 @@ struct agent {
 	uint64_t etcd_drain_until_ms;
 };
 
+/* ---- shared by the agent's files ---- */
+
+static inline const char *agent_errstr(int neg_errno)
+{
+	return strerror(neg_errno < 0 ? -neg_errno : neg_errno);
+}
+
+/* What to log for a call that failed with rc: the detail it wrote into
+ * its err buffer, or the errno text when it wrote none. */
+static inline const char *agent_why(const char *err, int rc)
+{
+	return err[0] ? err : agent_errstr(rc);
+}
+
+/* ---- agent_vips.c: the instance's VIPs ---- */
+
+/* The vrrp_instance_ops callbacks (ctx: the instance). */
+int agent_add_vips(void *ctx);
+int agent_remove_vips(void *ctx);
+/* Remove every VIP held now; logs a failure. */
+int agent_release_vips(struct agent_instance *ai);
+/* At start: VIPs an earlier run left on the interface go. */
+void agent_remove_stale_vips(struct agent_instance *ai);
+void agent_vip_timers_init(struct agent_instance *ai);
+void agent_vip_timers_stop(struct agent_instance *ai);
+
 /* ---- agent.c, for the control actions ---- */
+
+/* notify_alarm for instance ai (data safety, a VIP refused). */
+void agent_alarm(struct agent_instance *ai, const char *what);
+
 
 /* What each running object is built from: pure fills from the config. */
 struct notify_conf agent_notify_conf(const struct vigil_config *cfg,
