@@ -165,6 +165,9 @@ static void print_quorum(const struct vigil_config *cfg, FILE *out)
 			"the send of its last acknowledged renewal (lease_ttl - role_timeout - %u ms); "
 			"a dead master's peer waits up to %s for its lease\n", in->name, q->prefix,
 			in->name, d, CONFIG_QUORUM_DEMOTE_MARGIN_MS, DUR(q->lease_ttl_ms, c));
+		if (in->preempt)
+			fprintf(out, "  instance %s: preempt under quorum: a healthy master keeps the key; "
+				"only a degraded one hands it to a candidate above it\n", in->name);
 	}
 }
 
