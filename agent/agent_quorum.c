@@ -68,6 +68,8 @@ struct agent_quorum {
 	 * revoke (the deadline passed with etcd unreachable). */
 	int64_t held_lease;
 	int64_t stale_lease;
+	uint64_t held_revoke_id;        /* the revoke of such a lease in flight */
+	int64_t held_revoke_lease;
 
 	/* Each member's record as last seen, for the log. */
 	uint64_t ep_attempts[ETCD_ENDPOINTS_MAX], ep_failures[ETCD_ENDPOINTS_MAX];
@@ -254,34 +256,52 @@ void agent_quorum_probe_cancel(struct agent_quorum *q)
 static void revoke_done(struct etcd_client *c, uint64_t id, const struct etcd_result *r, void *ctx)
 {
 	(void)c;
-	(void)id;
 	struct agent_quorum *q = ctx;
+	bool held = id && id == q->held_revoke_id;
+	int64_t lease = q->held_revoke_lease;
 
+	if (held) {
+		q->held_revoke_id = 0;
+		q->held_revoke_lease = 0;
+	}
 	note_endpoints(q);
 	if (r->status != ETCD_OK) {
-		/* The lease then runs out by itself within its TTL, or (one
-		 * that held the key) is revoked when the key is next asked
-		 * for (rules_done). */
 		note_failure(q, "revoke", r);
+		/* A lease that held the key then runs out by itself within its
+		 * TTL, or is revoked when this node next asks for the key and
+		 * finds it still held by it (rules_done). */
+		if (held) {
+			q->stale_lease = lease;
+			log_warn(q->log, "instance %s: quorum: revoke of lease %" PRId64 " failed: %s: it "
+				 "ends with its TTL, or is revoked when etcd answers again", q->instance,
+				 lease, etcd_status_name(r->status));
+		}
 		return;
 	}
-	if (r->lease == q->stale_lease || !r->lease_found)
-		q->stale_lease = q->stale_lease == r->lease ? 0 : q->stale_lease;
 	note_success(q);
+	if (held) {
+		if (lease == q->stale_lease)
+			q->stale_lease = 0;
+		log_info(q->log, "instance %s: quorum: lease revoked (lease %" PRId64 "%s)", q->instance,
+			 lease, r->lease_found ? "" : ", already gone");
+	}
 }
 
 static void revoke_lease(struct agent_quorum *q, int64_t lease)
 {
 	struct etcd_request rq = { .op = ETCD_OP_LEASE_REVOKE, .lease = lease };
-	/* Only the lease that held the key is worth a line: the others are
-	 * a backup's tries while another node holds it. */
+	/* Only the lease that held the key is worth a line (once etcd has
+	 * answered): the others are a backup's tries while another node
+	 * holds it. */
 	bool held = lease == q->held_lease || lease == q->stale_lease;
+	uint64_t id = 0;
 
 	if (lease == q->held_lease)
 		q->held_lease = 0;
-	if (submit(q, &rq, revoke_done, NULL) == 0 && held)
-		log_info(q->log, "instance %s: quorum: lease revoked (lease %" PRId64 ")", q->instance,
-			 lease);
+	if (submit(q, &rq, revoke_done, &id) == 0 && held) {
+		q->held_revoke_id = id;
+		q->held_revoke_lease = lease;
+	}
 }
 
 static void read_candidates(struct agent_quorum *q);

@@ -69,7 +69,8 @@ lab_init() {
 	LAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/vigil-lab.$LAB_PREFIX.XXXXXX") || {
 		LAB_DIR=; _lab_err "lab_init: mktemp failed"; return 1; }
 	: >"$LAB_DIR/pids"
-	trap 'lab_teardown' EXIT
+	# A sanitizer's report found at teardown fails the test.
+	trap 'lab_teardown; [ "${_LAB_SANITIZER:-0}" = 0 ] || exit 1' EXIT
 	trap '_lab_on_signal 130' INT
 	trap '_lab_on_signal 143' TERM
 
@@ -297,6 +298,16 @@ lab_teardown() {
 		left=
 		for p in "${all[@]}"; do _lab_alive "$p" && left+=" $p"; done
 		if [ -n "$left" ]; then _lab_err "teardown: processes survived:$left"; rc=1; fi
+	fi
+	# A sanitized daemon reports leaks when it exits, which is here, after
+	# the test's own checks: such a report fails the test all the same.
+	local san
+	san=$(grep -s -E '==[0-9]+==ERROR: [A-Za-z]+Sanitizer|runtime error: ' "$LAB_DIR"/*.log | head -5)
+	if [ -n "$san" ]; then
+		_lab_err "teardown: a sanitizer reported:"
+		printf '%s\n' "$san" >&2
+		_LAB_SANITIZER=1
+		rc=1
 	fi
 	_lab_delete_namespaces
 	if ip netns list 2>/dev/null | grep -q "^$LAB_PREFIX-"; then
