@@ -35,7 +35,11 @@
 #     than a Master_Down_Interval after h1's last advert reached h2's
 #     kernel (a capture on h2): the backup read its master's advert late;
 #   - expected: what independent random loss predicts for "three adverts
-#     lost in a row" (adverts/s * (1 - p) * p^3 per second);
+#     lost in a row" (adverts/s * (1 - p) * p^3 per second); the loss a
+#     trial really got (nftables' counters of h1's adverts seen and
+#     dropped, answer bursts included) moves that with its cube, so the
+#     takeovers of all runs are also set against the sum of what each
+#     trial's realised loss predicts;
 #   - the VIP on two hosts: both hosts' addresses sampled every 100 ms
 #     (`ip -n`), S * 10 samples on a fixed schedule; and, exactly, from
 #     `ip -ts monitor address` in each host, the time both held it;
@@ -305,6 +309,7 @@ premature() {
 # trial AGENT PROFILE LOSS RUN: one trial; prints one result line:
 # AGENT PROFILE LOSS RUN takeovers samples_both samples ms_both
 # recovered_ms h1_demotions answers premature loadavg witness_vetoes
+# realised_loss_percent
 trial() {
 	local agent=$1 prof=$2 loss=$3 run=$4 tag n i both=0 none=0 t0 next now
 	local m2 m1 a b rec ms st answers=- cap pre
@@ -337,6 +342,10 @@ trial() {
 		now=$(now_us)
 		[ "$now" -ge "$next" ] || sleep "$(printf '0.%06d' $((next - now)))"
 	done
+	# The loss this trial got: h1's adverts seen and dropped by the rule.
+	local seen dropped realised
+	read -r seen dropped < <(lab_vrrp_loss_counts h1)
+	realised=$(awk -v s="${seen:-0}" -v d="${dropped:-0}" 'BEGIN{printf "%.1f", s ? 100 * d / s : 0}')
 	lab_drop_vrrp_percent h1 0
 	b=$(stamp)
 	# After the loss: h1 alone (bounded 3 s), in ms from the loss's end.
@@ -378,7 +387,7 @@ except Exception:
 	# 100 ms) and 3609 ms (v2, 1 s).
 	local skew=$(( (256 - PRIO[h2]) * (ms == 100 ? 100 : 1000) / 256 ))
 	pre=$(premature "$LAB_DIR/cap-$tag.log" "$(( 3 * ms + skew ))")
-	echo "$agent $prof $loss $run $tk $both $n $bm $rec $dm $answers ${pre#* } $(cut -d' ' -f1 /proc/loadavg) $vetoes"
+	echo "$agent $prof $loss $run $tk $both $n $bm $rec $dm $answers ${pre#* } $(cut -d' ' -f1 /proc/loadavg) $vetoes $realised"
 }
 
 # expected PROFILE LOSS: takeovers per trial that "three adverts missed in
@@ -447,21 +456,30 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 	    if min(v) == max(v):
 	        return fmt(m)
 	    return '%s (%s–%s)' % (fmt(m), fmt(min(v)), fmt(max(v)))
-	def expect(prof, loss):
+	def rate(prof, q):
 	    ms = 100 if prof == 'v3-100ms' else 1000
-	    q = int(loss) / 100
-	    return '%.1f' % (1000 / ms * (1 - q) * q ** 3 * dur)
+	    return 1000 / ms * (1 - q) * q ** 3 * dur
+	def expect(prof, loss):
+	    return '%.1f' % rate(prof, int(loss) / 100)
+	# Takeovers go with the cube of the loss: over all runs, the count
+	# against what the loss each trial really got predicts.
+	def totals(prof, fs):
+	    got = sum(int(x[4]) for x in fs)
+	    if not all(len(x) > 14 for x in fs):
+	        return '%d / -' % got
+	    return '%d / %.1f' % (got, sum(rate(prof, float(x[14]) / 100) for x in fs))
 	order_agents = ['vigil', 'vigil-ds', 'vigil-base', 'keepalived']
-	print('| adverts | loss of the master\'s adverts | agent | spurious takeovers | of which premature | expected (3 lost in a row) | VIP on two hosts, samples of %d | VIP on two hosts, ms | one holder after the loss, ms | answer bursts | witness vetoes | runs |' % (dur * 10))
-	print('|---|---|---|---|---|---|---|---|---|---|---|---|')
+	print('| adverts | loss of the master\'s adverts | agent | spurious takeovers | of which premature | expected (3 lost in a row) | loss realised, %% | takeovers in all runs / expected at the realised loss | VIP on two hosts, samples of %d | VIP on two hosts, ms | one holder after the loss, ms | answer bursts | witness vetoes | runs |' % (dur * 10))
+	print('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
 	for key in sorted(order, key=lambda k: (k[0] != 'v3-100ms', int(k[1]), order_agents.index(k[2]))):
 	    fs = rows[key]
 	    rec = [x[8].rstrip('!') for x in fs]
 	    bad = sum(1 for x in fs if x[8].endswith('!'))
 	    prof = 'v3, 100 ms' if key[0] == 'v3-100ms' else 'v2, 1 s'
-	    print('| %s | %s%% | %s | %s | %s | %s | %s | %s | %s%s | %s | %s | %d |' % (
+	    print('| %s | %s%% | %s | %s | %s | %s | %s | %s | %s | %s | %s%s | %s | %s | %d |' % (
 	        prof, key[1], key[2], cell([x[4] for x in fs]), cell([x[11] for x in fs]),
-	        expect(key[0], key[1]), cell([x[5] for x in fs]), cell([x[7] for x in fs]), cell(rec),
+	        expect(key[0], key[1]), cell([x[14] for x in fs if len(x) > 14]), totals(key[0], fs),
+	        cell([x[5] for x in fs]), cell([x[7] for x in fs]), cell(rec),
 	        (' (%d not within 3 s)' % bad) if bad else '', cell([x[10] for x in fs]),
 	        cell([x[13] for x in fs if len(x) > 13]), len(fs)))
 	EOF

@@ -446,12 +446,26 @@ lab_drop_vrrp_percent() {
 	# numgen yields 0..99, so "< 100" is rejected: 100% is a plain drop.
 	local match="numgen random mod 100 < $n"
 	[ "$n" -lt 100 ] || match=
+	# Named counters: what was seen and what was dropped, so a benchmark
+	# can tell the loss it got from the loss it asked for
+	# (lab_vrrp_loss_counts).
 	for h in "${hooks[@]}"; do
 		rules+="chain $h { type filter hook $h priority filter; policy accept;
-			meta l4proto 112 $match drop; }
+			meta l4proto 112 counter name \"c_seen\"
+			meta l4proto 112 $match counter name \"c_drop\" drop; }
 "
 	done
-	printf 'table inet lab_loss {\n%s}\n' "$rules" | lab_exec "$host" nft -f -
+	printf 'table inet lab_loss {\ncounter c_seen { }\ncounter c_drop { }\n%s}\n' "$rules" |
+		lab_exec "$host" nft -f -
+}
+
+# lab_vrrp_loss_counts HOST: "SEEN DROPPED", the VRRP packets the loss of
+# lab_drop_vrrp_percent on HOST saw and dropped so far ("0 0" without it).
+lab_vrrp_loss_counts() {
+	lab_exec "$1" nft list counters table inet lab_loss 2>/dev/null |
+		awk '/counter c_seen/ {w = "s"} /counter c_drop/ {w = "d"}
+		     /packets/ {for (i = 1; i < NF; i++) if ($i == "packets") v[w] = $(i + 1)}
+		     END {printf "%d %d\n", v["s"], v["d"]}'
 }
 
 # lab_drop_vrrp_between A B: drop VRRP (IP protocol 112) between hosts A
