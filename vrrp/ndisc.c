@@ -7,6 +7,7 @@
 // flag does that (RFC 4861 7.2.6: a receiver updates the cached
 // link-layer address and marks the entry STALE).
 #include "ndisc.h"
+#include "socket.h"
 
 #include <errno.h>
 #include <net/if.h>
@@ -91,29 +92,8 @@ int vrrp_na_send(int fd, int ifindex, const struct in6_addr *src, const uint8_t 
 {
 	uint8_t msg[VRRP_NA_LEN];
 	vrrp_na_build(msg, sizeof(msg), mac, target);
-	/* All nodes, ff02::1, on this link. */
-	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_scope_id = (uint32_t)ifindex };
-	to.sin6_addr.s6_addr[0] = 0xff;
-	to.sin6_addr.s6_addr[1] = 0x02;
-	to.sin6_addr.s6_addr[15] = 0x01;
-	struct iovec iov = { .iov_base = msg, .iov_len = sizeof(msg) };
-	union {
-		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-		struct cmsghdr align;
-	} control;
-	memset(&control, 0, sizeof(control));
-	struct msghdr mh = {
-		.msg_name = &to, .msg_namelen = sizeof(to),
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = IPPROTO_IPV6;
-	cm->cmsg_type = IPV6_PKTINFO;
-	cm->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
-	struct in6_pktinfo pi = { .ipi6_addr = *src, .ipi6_ifindex = (unsigned)ifindex };
-	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-	if (sendmsg(fd, &mh, MSG_DONTWAIT) < 0)
-		return -errno;
-	return 0;
+	/* All nodes, ff02::1, on this link, from src (the link-local
+	 * address: RFC 4861 7.2.4), as the adverts are sent. */
+	struct in6_addr all_nodes = { .s6_addr = { 0xff, 0x02, [15] = 0x01 } };
+	return vrrp_sock_send6(fd, ifindex, src, &all_nodes, msg, sizeof(msg));
 }

@@ -31,26 +31,43 @@ static int set_int(int fd, int level, int opt, int value)
 	return setsockopt(fd, level, opt, &value, sizeof(value)) < 0 ? -errno : 0;
 }
 
+/* One socket option of a table (open_raw()). */
+struct sock_opt {
+	int opt, value;
+	const char *name;
+};
+
+/* A raw protocol-112 socket of family bound to ifname, with the int
+ * options of opts at level set. Returns the fd, or -errno with *what
+ * naming the call that failed. */
+static int open_raw(int family, const char *ifname, int level, const struct sock_opt *opts,
+		    size_t n, const char **what)
+{
+	*what = "socket";
+	int fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, VRRP_IPPROTO);
+	if (fd < 0)
+		return -errno;
+	int rc = 0;
+	*what = "SO_BINDTODEVICE";
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname) + 1) < 0)
+		rc = -errno;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		*what = opts[i].name;
+		rc = set_int(fd, level, opts[i].opt, opts[i].value);
+	}
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
 int vrrp_sock_open(const char *ifname, int ifindex, bool multicast, const char **what)
 {
 	const char *dummy;
 	if (!what)
 		what = &dummy;
-	*what = "socket";
-	int fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, VRRP_IPPROTO);
-	if (fd < 0)
-		return -errno;
-
-	int rc;
-	*what = "SO_BINDTODEVICE";
-	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname) + 1) < 0) {
-		rc = -errno;
-		goto fail;
-	}
-	static const struct {
-		int opt, value;
-		const char *name;
-	} opts[] = {
+	static const struct sock_opt opts[] = {
 		/* RFC 5798 5.1.1.3: TTL 255, so a receiver can tell the
 		 * advert never crossed a router. */
 		{ IP_TTL, 255, "IP_TTL" },
@@ -60,11 +77,10 @@ int vrrp_sock_open(const char *ifname, int ifindex, bool multicast, const char *
 		/* The receiving interface, to refuse adverts from elsewhere. */
 		{ IP_PKTINFO, 1, "IP_PKTINFO" },
 	};
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
-		*what = opts[i].name;
-		if ((rc = set_int(fd, IPPROTO_IP, opts[i].opt, opts[i].value)) < 0)
-			goto fail;
-	}
+	int fd = open_raw(AF_INET, ifname, IPPROTO_IP, opts, sizeof(opts) / sizeof(opts[0]), what);
+	if (fd < 0)
+		return fd;
+	int rc;
 
 	struct ip_mreqn mreq = { .imr_ifindex = ifindex };
 	mreq.imr_multiaddr.s_addr = htonl(VRRP_MCAST_GROUP_V4);
@@ -220,21 +236,7 @@ int vrrp_sock_open6(const char *ifname, int ifindex, const char **what)
 	const char *dummy;
 	if (!what)
 		what = &dummy;
-	*what = "socket";
-	int fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, VRRP_IPPROTO);
-	if (fd < 0)
-		return -errno;
-
-	int rc;
-	*what = "SO_BINDTODEVICE";
-	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname) + 1) < 0) {
-		rc = -errno;
-		goto fail;
-	}
-	static const struct {
-		int opt, value;
-		const char *name;
-	} opts[] = {
+	static const struct sock_opt opts[] = {
 		/* RFC 5798 5.1.2.3: hop limit 255, checked by receivers. */
 		{ IPV6_UNICAST_HOPS, 255, "IPV6_UNICAST_HOPS" },
 		{ IPV6_MULTICAST_HOPS, 255, "IPV6_MULTICAST_HOPS" },
@@ -243,11 +245,10 @@ int vrrp_sock_open6(const char *ifname, int ifindex, const char **what)
 		{ IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO" },
 		{ IPV6_RECVHOPLIMIT, 1, "IPV6_RECVHOPLIMIT" },
 	};
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
-		*what = opts[i].name;
-		if ((rc = set_int(fd, IPPROTO_IPV6, opts[i].opt, opts[i].value)) < 0)
-			goto fail;
-	}
+	int fd = open_raw(AF_INET6, ifname, IPPROTO_IPV6, opts, sizeof(opts) / sizeof(opts[0]), what);
+	if (fd < 0)
+		return fd;
+	int rc;
 	*what = "IPV6_MULTICAST_IF";
 	if ((rc = set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex)) < 0)
 		goto fail;
