@@ -361,24 +361,6 @@ setup_knobs() {
 	esac
 }
 
-# ka_conf HOST FILE: keepalived as run.sh's ka-tutorial configures it.
-ka_conf() {
-	local h=$1 f=$2 prio=100 script=$LAB_DIR/ka/check_mysql_$1.sh
-	[ "$h" = h1 ] && prio=150
-	mkdir -p -m 0755 "$LAB_DIR/ka"
-	cat >"$script" <<-EOF
-	#!/bin/sh
-	# keepalived vrrp_script: is the local MySQL server alive?
-	/usr/bin/mysqladmin --defaults-extra-file=$LAB_DIR/$h.cnf -h 127.0.0.1 -P 3306 ping >/dev/null 2>&1
-	EOF
-	chmod 755 "$script"
-	# global_extra closes global_defs early to put the vrrp_script between
-	# it and the instance, as tutorials (and run.sh) do.
-	keepalived_conf "$f" router_id="$h" priority="$prio" version=2 advert_int=1 \
-		vips="$DB_VIP/24" \
-		global_extra="$(printf '}\n\nvrrp_script chk_mysql {\n    script "%s"\n    interval 2\n    fall 3\n    rise 2\n    weight -60' "$script")" \
-		instance_extra="$(printf '    track_script {\n        chk_mysql\n    }')"
-}
 
 ka_script_ok() { grep -q 'chk_mysql) succeeded' "$LAB_DIR/ka-$RUNTAG-$1.log" 2>/dev/null; }
 
@@ -392,7 +374,7 @@ agent_start() {
 		AG_PIDS[$h]=${!h} ;;
 	ka-*)
 		conf=$LAB_DIR/ka-$RUNTAG-$h.conf
-		[ -f "$conf" ] || ka_conf "$h" "$conf"
+		[ -f "$conf" ] || db_ka_tutorial_conf "$h" "$conf"
 		keepalived_start "$h" "$conf" >/dev/null || return 1
 		AG_PIDS[$h]=$(tr '\n' ' ' <"${conf%.conf}.started") ;;
 	esac

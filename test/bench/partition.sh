@@ -140,22 +140,6 @@ setup_knobs() {
 	esac
 }
 
-# ka_conf HOST FILE: keepalived as RESULTS.md's ka-tutorial (as datasafety.sh).
-ka_conf() {
-	local h=$1 f=$2 prio=100 script=$LAB_DIR/ka/check_mysql_$1.sh
-	[ "$h" = h1 ] && prio=150
-	mkdir -p -m 0755 "$LAB_DIR/ka"
-	cat >"$script" <<-EOF
-	#!/bin/sh
-	# keepalived vrrp_script: is the local MySQL server alive?
-	/usr/bin/mysqladmin --defaults-extra-file=$LAB_DIR/$h.cnf -h 127.0.0.1 -P 3306 ping >/dev/null 2>&1
-	EOF
-	chmod 755 "$script"
-	keepalived_conf "$f" router_id="$h" priority="$prio" version=2 advert_int=1 \
-		vips="$DB_VIP/24" \
-		global_extra="$(printf '}\n\nvrrp_script chk_mysql {\n    script "%s"\n    interval 2\n    fall 3\n    rise 2\n    weight -60' "$script")" \
-		instance_extra="$(printf '    track_script {\n        chk_mysql\n    }')"
-}
 ka_script_ok() { grep -q 'chk_mysql) succeeded' "$LAB_DIR/ka-$RUNTAG-$1.log" 2>/dev/null; }
 
 # agents_start SETUP: both agents; the VIP on h1 alone with its server
@@ -178,7 +162,7 @@ agents_start() {
 	ka-tutorial)
 		for h in h1 h2; do
 			conf=$LAB_DIR/ka-$RUNTAG-$h.conf
-			ka_conf "$h" "$conf"
+			db_ka_tutorial_conf "$h" "$conf"
 			keepalived_start "$h" "$conf" >/dev/null || { REASON="keepalived does not start on $h"; return 1; }
 			AG_PIDS[$h]=$(tr '\n' ' ' <"${conf%.conf}.started")
 		done

@@ -808,3 +808,26 @@ db_ds_pair_up() {
 		exit 1
 	}
 }
+
+# db_ka_tutorial_conf HOST FILE: keepalived for HOST (h1 at priority 150,
+# else 100) as the tutorials configure it beside MySQL, and as the
+# benchmark's ka-tutorial setup runs it (test/bench/RESULTS.md): VRRPv2,
+# 1 s adverts, a vrrp_script running mysqladmin ping every 2 s, fall 3,
+# rise 2, weight -60, the VIP $DB_VIP. Needs test/lab/keepalived.sh.
+db_ka_tutorial_conf() {
+	local h=$1 f=$2 prio=100 script=$LAB_DIR/ka/check_mysql_$1.sh
+	[ "$h" = h1 ] && prio=150
+	mkdir -p -m 0755 "$LAB_DIR/ka"
+	cat >"$script" <<-EOF
+	#!/bin/sh
+	# keepalived vrrp_script: is the local MySQL server alive?
+	/usr/bin/mysqladmin --defaults-extra-file=$LAB_DIR/$h.cnf -h 127.0.0.1 -P 3306 ping >/dev/null 2>&1
+	EOF
+	chmod 755 "$script"
+	# global_extra closes global_defs early to put the vrrp_script between
+	# it and the instance, as tutorials (and run.sh) do.
+	keepalived_conf "$f" router_id="$h" priority="$prio" version=2 advert_int=1 \
+		vips="$DB_VIP/24" \
+		global_extra="$(printf '}\n\nvrrp_script chk_mysql {\n    script "%s"\n    interval 2\n    fall 3\n    rise 2\n    weight -60' "$script")" \
+		instance_extra="$(printf '    track_script {\n        chk_mysql\n    }')"
+}
