@@ -202,8 +202,9 @@ test_block() {
 		bad "loss: holders '$(lab_vip_holder "$VIP")' with h1's adverts dropped, want 'h1 h2'"
 	fi
 	lab_drop_vrrp_percent h1 30 both
-	if lab_exec h1 nft list table inet lab_loss | grep -c 'numgen random mod 100 < 30 drop' | grep -qx 2; then
-		ok "loss: 30% rule installed on input and output"
+	if lab_exec h1 nft list table inet lab_loss | grep -c 'numgen random mod 100 < 30 counter name "c_drop" drop' | grep -qx 2 &&
+		[ "$(lab_vrrp_loss_counts h1 | wc -w)" = 2 ]; then
+		ok "loss: 30% rule installed on input and output, with its counters"
 	else
 		bad "loss: 30% rule not found: $(lab_exec h1 nft list ruleset)"
 	fi
